@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "overlayd-bench",
             dependencies: [
-                "OverlayTLS", "OverlayCore", "OverlayController", "OverlayNode",
+                "OverlayTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
