@@ -55,9 +55,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "OverlayController",
+            name: "OverlayHTTP",
             dependencies: [
                 "OverlayTLS", "OverlayProtocol", "OverlayCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OverlayController",
+            dependencies: [
+                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -70,7 +81,7 @@ let package = Package(
         .target(
             name: "OverlayNode",
             dependencies: [
-                "OverlayTLS", "OverlayProtocol", "OverlayCore",
+                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,6 +94,7 @@ let package = Package(
             name: "overlayd-controller",
             dependencies: [
                 "OverlayController", "OverlayCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -91,6 +103,7 @@ let package = Package(
             name: "overlayd-node",
             dependencies: [
                 "OverlayNode", "OverlayCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

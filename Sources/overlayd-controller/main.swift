@@ -1,1 +1,71 @@
-print("x")
+import ArgumentParser
+import Foundation
+import OverlayController
+import OverlayCore
+import ServiceLifecycle
+
+@main
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overlayd-controller",
+        abstract: "The overlayd network controller: enrolls nodes and serves the roster.",
+        discussion: """
+            On first start with an empty --state-dir it creates the network: a CA (key encrypted with the \
+            passphrase), and the overlay range. Later starts reuse both. Nodes join with tokens made by \
+            'overlayctl token create'. Every option can also be set in the --config file (TOML, same names); \
+            flags win. Durations read as 500ms, 10s, 5m, 1h.
+
+            The key passphrase comes from --passphrase-file or the systemd credential 'passphrase' \
+            (LoadCredential=passphrase:/etc/overlayd/passphrase), never from the command line.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/controller.conf.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keys, certificates and the database. (default: \(ControllerConfiguration.defaultStateDirectory))", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(help: ArgumentHelp("Address for the TLS API. (default: \(ControllerConfiguration.defaultListen))", valueName: "addr:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Address nodes use to reach this controller; repeat for several. Goes into join tokens and the controller certificate.", valueName: "host:port"))
+    var advertise: [String] = []
+
+    @Option(help: ArgumentHelp("Control socket for overlayctl. (default: \(ControllerConfiguration.defaultSocket))", valueName: "path"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Overlay range, fixed when the network is created. (default: \(ControllerConfiguration.defaultNetwork))", valueName: "cidr"))
+    var network: String?
+
+    @Option(name: .customLong("active-timeout"), help: ArgumentHelp("A node silent this long leaves the active roster. (default: 30s)", valueName: "duration"))
+    var activeTimeout: String?
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("File holding the passphrase for the CA key.", valueName: "path"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        var flags = ControllerConfiguration.Overrides()
+        flags.stateDir = stateDir
+        flags.listen = listen
+        flags.advertise = advertise
+        flags.socket = socket
+        flags.network = network
+        flags.activeTimeout = activeTimeout
+        flags.passphraseFile = passphraseFile
+        flags.logLevel = logLevel
+        do {
+            let configuration = try ControllerConfiguration.resolve(flags: flags, configFile: config)
+            let logger = LogSetup.bootstrap(label: "overlayd-controller", level: configuration.logLevel)
+            let daemon = ControllerDaemon(configuration: configuration, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("overlayd-controller: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

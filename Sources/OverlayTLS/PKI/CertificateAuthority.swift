@@ -37,6 +37,11 @@ public final class CertificateAuthority: @unchecked Sendable {
         return try CertificateAuthority(certificate: cert, key: key)
     }
 
+    /// Writes the CA key, encrypted under `passphrase`, mode 0600.
+    public func writeKey(file path: String, passphrase: [UInt8]) throws {
+        try key.write(file: path, passphrase: passphrase)
+    }
+
     /// Signs a leaf certificate for `name` over the key in `request`.
     /// - Parameters:
     ///   - dnsNames: extra DNS SANs beyond `name` (the controller's advertised host names).

@@ -1,0 +1,70 @@
+import Foundation
+import NIOCore
+import OverlayCore
+import OverlayHTTP
+import OverlayProtocol
+
+/// The controller's control socket: what `overlayctl` reads and changes.
+/// Access is the socket file's permissions (0660), nothing else.
+enum ControlAPI {
+    struct Context: Sendable {
+        var configuration: ControllerConfiguration
+        var range: IPv4Network
+        var caFingerprint: String
+        var store: any ControllerStore
+        var roster: Roster
+        var tokens: TokenService
+        var startedAt: Date
+    }
+
+    static func router(_ c: Context) -> HTTPRouter {
+        var r = HTTPRouter()
+        r.on(.GET, "/v1/status") { _, _ in
+            let counts = c.roster.counts()
+            return .json(ControllerStatus(network: c.range.description, caFingerprint: c.caFingerprint,
+                                          listen: c.configuration.listen.description,
+                                          advertise: c.configuration.advertise.map(\.description),
+                                          registeredNodes: counts.registered, activeNodes: counts.active,
+                                          activeTimeoutSeconds: c.roster.activeTimeout, rosterVersion: c.roster.currentVersion(),
+                                          startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
+        }
+        r.on(.GET, "/v1/roster") { _, _ in
+            .json(RosterListing(version: c.roster.currentVersion(), nodes: c.roster.listing()))
+        }
+        r.on(.GET, "/v1/tokens") { _, _ throws(HTTPResponse) in
+            do { return .json(TokenList(tokens: try c.tokens.list())) } catch { throw storage(error) }
+        }
+        r.on(.POST, "/v1/tokens") { request, _ throws(HTTPResponse) in
+            let body = try request.decode(TokenCreateRequest.self)
+            guard body.ttlSeconds > 0, body.ttlSeconds <= 365 * 86_400 else {
+                throw .error(.badRequest, "invalid_ttl", "ttl must be between 1s and 365d")
+            }
+            guard (1...100_000).contains(body.uses) else {
+                throw .error(.badRequest, "invalid_uses", "uses must be between 1 and 100000")
+            }
+            if let name = body.name, name.isEmpty || name.count > 200 {
+                throw .error(.badRequest, "invalid_name", "a token name must be 1–200 characters")
+            }
+            do { return .json(try c.tokens.create(ttl: body.ttlSeconds, uses: body.uses, name: body.name), status: .created) }
+            catch { throw storage(error) }
+        }
+        r.on(.DELETE, "/v1/tokens/*") { _, params throws(HTTPResponse) in
+            let found: Bool
+            do { found = try c.tokens.revoke(id: params[0]) } catch { throw storage(error) }
+            guard found else { throw .error(.notFound, "unknown_token", "no token with id \(params[0]); see 'overlayctl token list'") }
+            return .json(["revoked": params[0]])
+        }
+        r.on(.DELETE, "/v1/nodes/*") { _, params throws(HTTPResponse) in
+            let found: Bool
+            do { found = try c.store.removeNode(named: params[0]) } catch { throw storage(error) }
+            guard found else { throw .error(.notFound, "unknown_node", "no registered node named \(params[0]); see 'overlayctl roster'") }
+            c.roster.removed(params[0])
+            return .json(NodeRemoved(name: params[0]))
+        }
+        return r
+    }
+
+    static func storage(_ error: any Error) -> HTTPResponse {
+        .error(.internalServerError, "storage_error", "the controller database failed: \(error)")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import NIOCore
+import OverlayCore
+import OverlayHTTP
+import OverlayProtocol
+import OverlayTLS
+
+/// The controller's TLS API (`/v1/...`), what nodes and operators with a
+/// node certificate talk to. Enrollment needs no client certificate; every
+/// other endpoint needs a registered node's current one.
+enum NetworkAPI {
+    static func router(enrollment: EnrollmentService, nonces: NonceStore, roster: Roster, logger: Logger) -> HTTPRouter {
+        var r = HTTPRouter()
+        r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
+
+        r.on(.POST, "/v1/enroll/nonce") { _, _ in .json(nonces.issue()) }
+
+        r.on(.POST, "/v1/enroll") { request, _ throws(HTTPResponse) in
+            let body = try request.decode(EnrollRequest.self)
+            do throws(EnrollmentError) {
+                let response = try enrollment.enroll(body)
+                return .json(response, status: .created)
+            } catch {
+                logger.warning("enrollment refused", metadata: ["node.name": "\(body.name)", "token.id": "\(body.tokenID)",
+                                                                 "reason": "\(error.code)"])
+                throw .error(error.status, error.code, error.description)
+            }
+        }
+
+        r.on(.POST, "/v1/roster") { request, _ throws(HTTPResponse) in
+            let peer = try authenticate(request, roster: roster)
+            let body = request.body.isEmpty ? RosterRequest(knownVersion: nil, advertise: nil, listenPort: nil)
+                                            : try request.decode(RosterRequest.self)
+            let endpoint = try endpoint(for: body, request: request)
+            let version = roster.heartbeat(name: peer.name, endpoint: endpoint)
+            if body.knownVersion == version {
+                return .json(RosterResponse(version: version, unchanged: true, nodes: nil))
+            }
+            let current = roster.currentRoster()
+            return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: current.body)
+        }
+
+        r.on(.GET, "/v1/roster") { request, _ throws(HTTPResponse) in
+            _ = try authenticate(request, roster: roster)
+            let current = roster.currentRoster()
+            if request.query["version"] == current.version {
+                return .json(RosterResponse(version: current.version, unchanged: true, nodes: nil))
+            }
+            return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: current.body)
+        }
+
+        r.on(.POST, "/v1/leave") { request, _ throws(HTTPResponse) in
+            let peer = try authenticate(request, roster: roster)
+            let wasActive = roster.leave(name: peer.name)
+            logger.notice("node left", metadata: ["node.name": "\(peer.name)", "was.active": "\(wasActive)"])
+            return .json(LeaveResponse(name: peer.name, active: false))
+        }
+        return r
+    }
+
+    static func authenticate(_ request: HTTPRequest, roster: Roster) throws(HTTPResponse) -> PeerIdentity {
+        guard let peer = request.peer else {
+            throw .error(.unauthorized, "client_certificate_required",
+                         "this endpoint needs mutual TLS with a node certificate (curl --cert node.crt --key node.key --cacert ca.crt)")
+        }
+        if let reason = roster.authorize(peer) { throw .error(.forbidden, "unknown_certificate", reason) }
+        return peer
+    }
+
+    static func endpoint(for body: RosterRequest, request: HTTPRequest) throws(HTTPResponse) -> String {
+        if let advertise = body.advertise {
+            do { return try HostPort(parsing: advertise).description } catch {
+                throw .error(.badRequest, "invalid_endpoint", error.description)
+            }
+        }
+        guard let port = body.listenPort, (1...65535).contains(port) else {
+            throw .error(.badRequest, "invalid_endpoint", "give 'advertise' (host:port) or 'listenPort' so peers can reach this node")
+        }
+        guard let ip = request.remoteAddress?.ipAddress else {
+            throw .error(.badRequest, "invalid_endpoint", "cannot tell the node's address; give 'advertise'")
+        }
+        return HostPort(host: ip, port: port).description
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import OverlayCore
+
+/// The controller's settings after merging the config file and the flags
+/// (flags win). Everything the daemon reads comes from here.
+public struct ControllerConfiguration: Sendable {
+    public var stateDirectory: String
+    public var listen: HostPort
+    public var advertise: [HostPort]
+    public var socketPath: String
+    /// Nil means "the default on first start, whatever was stored on later ones".
+    public var network: IPv4Network?
+    public var activeTimeout: TimeInterval
+    public var passphraseFile: String?
+    public var certificateValidity: TimeInterval
+    public var logLevel: Logger.Level
+
+    public static let defaultNetwork = "100.64.0.0/16"
+    public static let defaultListen = "0.0.0.0:7443"
+    public static let defaultSocket = "/run/overlayd/controller.sock"
+    public static let defaultStateDirectory = "/var/lib/overlayd/controller"
+
+    /// What may be given on the command line or in the file; nil = not given.
+    public struct Overrides: Sendable, Decodable {
+        public var stateDir: String?
+        public var listen: String?
+        public var advertise: [String]?
+        public var socket: String?
+        public var network: String?
+        public var activeTimeout: String?
+        public var passphraseFile: String?
+        public var certificateValidity: String?
+        public var logLevel: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case stateDir = "state-dir", listen, advertise, socket, network, activeTimeout = "active-timeout"
+            case passphraseFile = "passphrase-file", certificateValidity = "certificate-validity", logLevel = "log-level"
+        }
+
+        public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+        /// `self` wins over `base`.
+        func over(_ base: Overrides) -> Overrides {
+            var r = base
+            if let v = stateDir { r.stateDir = v }
+            if let v = listen { r.listen = v }
+            if let v = advertise, !v.isEmpty { r.advertise = v }
+            if let v = socket { r.socket = v }
+            if let v = network { r.network = v }
+            if let v = activeTimeout { r.activeTimeout = v }
+            if let v = passphraseFile { r.passphraseFile = v }
+            if let v = certificateValidity { r.certificateValidity = v }
+            if let v = logLevel { r.logLevel = v }
+            return r
+        }
+    }
+
+    public static func resolve(flags: Overrides, configFile: String?) throws -> ControllerConfiguration {
+        var merged = flags
+        if let configFile {
+            let file = try ConfigFile.load(Overrides.self, path: configFile, knownKeys: Overrides.keys)
+            merged = flags.over(file)
+        }
+        let listen = try HostPort(parsing: merged.listen ?? defaultListen)
+        var advertise = try (merged.advertise ?? []).map { try HostPort(parsing: $0, defaultPort: listen.port) }
+        if advertise.isEmpty {
+            let wildcard = ["0.0.0.0", "::", "*"].contains(listen.host)
+            advertise = [wildcard ? HostPort(host: ProcessInfo.processInfo.hostName, port: listen.port) : listen]
+        }
+        let level = merged.logLevel.flatMap { Logger.Level(rawValue: $0) }
+        if let raw = merged.logLevel, level == nil {
+            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "log-level",
+                                           reason: "'\(raw)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return ControllerConfiguration(
+            stateDirectory: merged.stateDir ?? defaultStateDirectory,
+            listen: listen,
+            advertise: advertise,
+            socketPath: merged.socket ?? defaultSocket,
+            network: try merged.network.map { try IPv4Network(parsing: $0) },
+            activeTimeout: try DurationParser.parse(merged.activeTimeout ?? "30s"),
+            passphraseFile: merged.passphraseFile,
+            certificateValidity: try DurationParser.parse(merged.certificateValidity ?? "365d"),
+            logLevel: level ?? .info)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import OverlayCore
+import OverlayProtocol
+import OverlayTLS
+
+/// Flow 1: checks the request, the nonce and the proof, then lets the store
+/// do the rest in one transaction while the CA signs inside it.
+public struct EnrollmentService: Sendable {
+    let store: any ControllerStore
+    let ca: CertificateAuthority
+    let nonces: NonceStore
+    let network: IPv4Network
+    let certificateValidity: TimeInterval
+    let roster: Roster
+    let logger: Logger
+
+    public func enroll(_ request: EnrollRequest, now: Date = Date()) throws(EnrollmentError) -> EnrollResponse {
+        do { try NodeName.validate(request.name) } catch { throw .invalidName(error.description) }
+        if let ip = request.requestedIP, IPv4Address(ip) == nil { throw .invalidIP(ip) }
+        guard request.csr.utf8.count < 16 * 1024 else { throw .invalidRequest("certificate request too large") }
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateSigningRequest(pem: request.csr)
+            try csr.verifySignature()
+        } catch {
+            throw .invalidRequest("\(error)")
+        }
+        // Spend the nonce before anything else: one nonce, one attempt.
+        guard nonces.consume(request.nonce, now: now) else { throw .nonceInvalid }
+        let attempt = EnrollmentAttempt(tokenID: request.tokenID, name: request.name, requestedIP: request.requestedIP,
+                                        network: network.description, now: now)
+        let node: NodeRecord
+        do {
+            node = try store.enroll(attempt, checkToken: { token throws(EnrollmentError) in
+                guard JoinProof.verify(proof: request.proof, verifier: token.verifier, tokenID: request.tokenID,
+                                       nonce: request.nonce, name: request.name, requestedIP: request.requestedIP,
+                                       csrPEM: request.csr) else { throw .badProof }
+            }, issue: { ip throws(EnrollmentError) in
+                do {
+                    let cert = try ca.sign(request: csr, name: request.name, ipAddresses: [ip],
+                                           validity: certificateValidity, notBefore: now)
+                    return IssuedCertificate(pem: cert.pem, fingerprint: cert.fingerprint, serial: cert.serial)
+                } catch {
+                    throw .invalidRequest("\(error)")
+                }
+            })
+        } catch let error as EnrollmentError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+        roster.registered(node)
+        logger.notice("node enrolled", metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)",
+                                                  "token.id": "\(request.tokenID)", "cert.sha256": "\(node.fingerprint.prefix(16))"])
+        return EnrollResponse(name: node.name, overlayIP: node.overlayIP, network: network.description,
+                              certificate: node.certificate, caCertificate: ca.certificate.pem)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import OverlayProtocol
+import OverlayTLS
+
+/// Who is registered (mirrored from the store) and who is active (by
+/// heartbeat, in memory only: after a restart it is rebuilt within one poll
+/// interval). The version changes whenever the active set or an endpoint
+/// changes, so a poll that brings nothing new is answered in a few bytes.
+public final class Roster: Sendable {
+    struct Registered: Sendable {
+        var overlayIP: String
+        var fingerprint: String
+        var registeredAt: Date
+    }
+
+    struct Member: Sendable {
+        var endpoint: String
+        var lastSeen: Date
+        var deadline: NIODeadline
+    }
+
+    struct State {
+        var registered: [String: Registered] = [:]
+        var active: [String: Member] = [:]
+        var counter: UInt64 = 0
+        /// Last heartbeat per node, kept after it goes inactive for display.
+        var seen: [String: Date] = [:]
+        var cachedBody: (version: String, body: [UInt8])?
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// Random per process, so a version from before a restart never matches one after it.
+    private let epoch = Digest.hex(Digest.randomBytes(4))
+    public let activeTimeout: TimeInterval
+
+    public init(nodes: [NodeRecord], activeTimeout: TimeInterval) {
+        self.activeTimeout = activeTimeout
+        state.withLockedValue { s in
+            for n in nodes { s.registered[n.name] = Registered(overlayIP: n.overlayIP, fingerprint: n.fingerprint, registeredAt: n.registeredAt) }
+        }
+    }
+
+    func registered(_ node: NodeRecord) {
+        state.withLockedValue { $0.registered[node.name] = Registered(overlayIP: node.overlayIP, fingerprint: node.fingerprint, registeredAt: node.registeredAt) }
+    }
+
+    func removed(_ name: String) {
+        state.withLockedValue { s in
+            s.registered.removeValue(forKey: name)
+            s.seen.removeValue(forKey: name)
+            if s.active.removeValue(forKey: name) != nil { s.counter += 1 }
+        }
+    }
+
+    /// Nil when `peer` is a registered node's current certificate, else why not.
+    func authorize(_ peer: PeerIdentity) -> String? {
+        state.withLockedValue { s in
+            guard let r = s.registered[peer.name] else { return "certificate for \(peer.name) is not registered with this controller (removed?)" }
+            guard r.fingerprint == peer.fingerprint else { return "certificate for \(peer.name) is not the one registered (re-enrolled or removed)" }
+            return nil
+        }
+    }
+
+    /// Records a heartbeat; returns the current version after it.
+    @discardableResult
+    func heartbeat(name: String, endpoint: String, now: Date = Date()) -> String {
+        state.withLockedValue { s in
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(activeTimeout * 1e9))
+            expire(&s)
+            s.seen[name] = now
+            if let m = s.active[name], m.endpoint == endpoint {
+                s.active[name] = Member(endpoint: endpoint, lastSeen: now, deadline: deadline)
+            } else {
+                s.active[name] = Member(endpoint: endpoint, lastSeen: now, deadline: deadline)
+                s.counter += 1
+            }
+            return version(s)
+        }
+    }
+
+    /// A clean stop: inactive at once. Returns false when it was not active.
+    func leave(name: String) -> Bool {
+        state.withLockedValue { s in
+            guard s.active.removeValue(forKey: name) != nil else { return false }
+            s.seen[name] = Date()
+            s.counter += 1
+            return true
+        }
+    }
+
+    /// The full roster body for the current version, encoded once per version.
+    func currentRoster() -> (version: String, body: [UInt8]) {
+        state.withLockedValue { s in
+            expire(&s)
+            let v = version(s)
+            if let cached = s.cachedBody, cached.version == v { return cached }
+            let entries = s.active.compactMap { name, m -> RosterEntry? in
+                guard let r = s.registered[name] else { return nil }
+                return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint)
+            }.sorted { $0.name < $1.name }
+            var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries))
+            body.append(0x0a)
+            s.cachedBody = (v, body)
+            return (v, body)
+        }
+    }
+
+    public func currentVersion() -> String {
+        state.withLockedValue { s in expire(&s); return version(s) }
+    }
+
+    /// Every registered node with its activity, for the control socket.
+    func listing() -> [RegisteredNode] {
+        state.withLockedValue { s in
+            expire(&s)
+            return s.registered.map { name, r in
+                let m = s.active[name]
+                return RegisteredNode(name: name, overlayIP: r.overlayIP, endpoint: m?.endpoint, active: m != nil,
+                                      lastSeen: m?.lastSeen ?? s.seen[name], fingerprint: r.fingerprint, registeredAt: r.registeredAt)
+            }.sorted { (IPv4SortKey($0.overlayIP), $0.name) < (IPv4SortKey($1.overlayIP), $1.name) }
+        }
+    }
+
+    func counts() -> (registered: Int, active: Int) {
+        state.withLockedValue { s in expire(&s); return (s.registered.count, s.active.count) }
+    }
+
+    private func expire(_ s: inout State) {
+        let now = NIODeadline.now()
+        let before = s.active.count
+        s.active = s.active.filter { $0.value.deadline > now }
+        if s.active.count != before { s.counter += 1 }
+    }
+
+    private func version(_ s: State) -> String { "\(epoch)-\(s.counter)" }
+}
+
+private func IPv4SortKey(_ ip: String) -> UInt32 {
+    ip.split(separator: ".").reduce(UInt32(0)) { $0 << 8 | (UInt32($1) ?? 0) }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The controller's persistent state behind the narrowest interface the
+/// flows need. SQLite implements it today; a PostgreSQL implementation for
+/// several controllers only has to keep `enroll` one serialisable transaction.
+public protocol ControllerStore: Sendable {
+    func meta(_ key: String) throws -> String?
+    func setMeta(_ key: String, _ value: String) throws
+
+    func insertToken(_ token: TokenRecord) throws
+    func tokens() throws -> [TokenRecord]
+    /// Returns false when there is no such token.
+    func revokeToken(id: String) throws -> Bool
+
+    /// Flow 1 in one transaction: check the token (via `checkToken`), refuse a
+    /// taken name or IP, pick an IP, sign via `issue`, store the node, consume one use.
+    /// Nothing is stored when any step throws.
+    func enroll(_ attempt: EnrollmentAttempt,
+                checkToken: (TokenRecord) throws(EnrollmentError) -> Void,
+                issue: (String) throws(EnrollmentError) -> IssuedCertificate) throws -> NodeRecord
+
+    func nodes() throws -> [NodeRecord]
+    /// Returns false when there is no such node.
+    func removeNode(named name: String) throws -> Bool
+}
+
+public struct TokenRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String?
+    /// HKDF-SHA256 of the token secret: what the join proof is keyed with.
+    /// The secret itself is never stored.
+    public var verifier: [UInt8]
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var usesLeft: Int
+    public var revoked: Bool
+}
+
+public struct NodeRecord: Sendable, Equatable {
+    public var name: String
+    public var overlayIP: String
+    public var fingerprint: String
+    public var serial: String
+    public var certificate: String
+    public var registeredAt: Date
+    public var tokenID: String
+}
+
+public struct EnrollmentAttempt: Sendable {
+    public var tokenID: String
+    public var name: String
+    public var requestedIP: String?
+    public var network: String
+    public var now: Date
+}
+
+public struct IssuedCertificate: Sendable {
+    public var pem: String
+    public var fingerprint: String
+    public var serial: String
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Where the key passphrase comes from: a file, or the systemd credential
+/// `passphrase`. Never the command line or the environment, where other
+/// users and crash reports can see it.
+public enum Passphrase {
+    public static let credentialName = "passphrase"
+
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [UInt8] {
+        let path: String
+        if let file {
+            path = file
+        } else if let dir = environment["CREDENTIALS_DIRECTORY"], !dir.isEmpty {
+            path = dir + "/" + credentialName
+        } else {
+            throw ConfigError.passphraseMissing
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError.passphraseUnreadable(path: path, reason: "missing or not readable by this user")
+        }
+        var bytes = Array(data)
+        while let last = bytes.last, last == 0x0a || last == 0x0d { bytes.removeLast() }
+        guard bytes.count >= 8 else {
+            throw ConfigError.passphraseUnreadable(path: path, reason: "the passphrase must be at least 8 bytes")
+        }
+        return bytes
+    }
+}

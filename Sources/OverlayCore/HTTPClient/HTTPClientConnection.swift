@@ -1,0 +1,101 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A keep-alive HTTP/1.1 client connection, one request at a time. It runs
+/// over a Unix socket (overlayctl → daemon) or over whatever the caller puts
+/// below it (the node adds the TLS handler to reach the controller), so a
+/// steady-state request costs no new connection and no handshake.
+public final class HTTPClientConnection: Sendable {
+    public struct Response: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public let channel: any Channel
+    private let authority: String
+
+    init(channel: any Channel, authority: String) {
+        self.channel = channel
+        self.authority = authority
+    }
+
+    /// Connects to a daemon's control socket.
+    public static func connect(unixSocket path: String, group: any EventLoopGroup) async throws -> HTTPClientConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(HTTPClientResponseHandler())
+                    }
+                }
+                .connect(unixDomainSocketPath: path).get()
+        } catch {
+            throw ControlSocketError.cannotConnect(path: path, reason: "\(error)")
+        }
+        return HTTPClientConnection(channel: channel, authority: "localhost")
+    }
+
+    /// Connects over TCP; `configure` adds handlers below HTTP (TLS) before the HTTP codec.
+    public static func connect(host: String, port: Int, group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(5),
+                               configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> HTTPClientConnection {
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try configure(channel)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(HTTPClientResponseHandler())
+                }
+            }
+            .connect(host: host, port: port).get()
+        return HTTPClientConnection(channel: channel, authority: HostPort(host: host, port: port).description)
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Response {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "host", value: authority)
+        head.headers.add(name: "user-agent", value: "overlayd/1")
+        if let body {
+            head.headers.add(name: "content-type", value: "application/json")
+            head.headers.add(name: "content-length", value: String(body.count))
+        } else if method == .POST || method == .PUT {
+            head.headers.add(name: "content-length", value: "0")
+        }
+        let promise = channel.eventLoop.makePromise(of: Response.self)
+        let request = HTTPClientResponseHandler.Request(head: head, body: body, promise: promise)
+        channel.writeAndFlush(request, promise: nil)
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends a JSON body and decodes a JSON answer; 4xx/5xx become `APIError`.
+    public func json<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none,
+                                       as: Reply.Type) async throws -> Reply {
+        let bytes = body.map { OverlayJSONBridge.encode($0) }
+        let response = try await request(method, path, body: bytes)
+        return try OverlayJSONBridge.decodeReply(response, as: Reply.self)
+    }
+
+    public func close() async {
+        try? await channel.close().get()
+    }
+}
+
+public enum ControlSocketError: Error, Sendable, CustomStringConvertible {
+    case cannotConnect(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let path, let reason):
+            return "cannot reach the daemon's control socket \(path): \(reason). Is the daemon running? Give another path with --socket"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import OverlayTLS
+
+/// An HTTP/1.1 JSON server on either a TLS listener (the controller's network
+/// API) or a Unix socket (the control sockets). Shutdown stops accepting,
+/// lets requests in flight finish, closes idle keep-alive connections and
+/// removes the socket file.
+public final class HTTPServer: Sendable {
+    public static let maxBodyBytes = 64 * 1024
+
+    private let serverChannel: any Channel
+    private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+    private let socketPath: String?
+    private let logger: Logger
+
+    private init(serverChannel: any Channel, connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>,
+                 socketPath: String?, logger: Logger) {
+        self.serverChannel = serverChannel
+        self.connections = connections
+        self.socketPath = socketPath
+        self.logger = logger
+    }
+
+    public var localAddress: SocketAddress? { serverChannel.localAddress }
+    public var port: Int? { serverChannel.localAddress?.port }
+
+    /// Serves `router` over TLS on `host:port` (port 0 picks a free one).
+    public static func bind(host: String, port: Int, tls: TLSContext, policy: PeerPolicy = .anyCertifiedPeer,
+                            router: HTTPRouter, group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
+        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
+            try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls, policy: policy))
+        }
+        .bind(host: host, port: port).get()
+        return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
+    }
+
+    /// Serves `router` on a Unix socket with mode 0660, replacing a stale socket file.
+    public static func bind(unixSocket path: String, router: HTTPRouter, group: any EventLoopGroup,
+                            logger: Logger) async throws -> HTTPServer {
+        try UnixSocketPath.prepare(path)
+        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+        chmod(path, 0o660)
+        return HTTPServer(serverChannel: channel, connections: connections, socketPath: path, logger: logger)
+    }
+
+    private static func bootstrap(group: any EventLoopGroup, router: HTTPRouter, logger: Logger,
+                                  connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>,
+                                  below: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    try below(channel)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))
+                    try channel.pipeline.syncOperations.addHandler(RequestDispatcher(router: router, logger: logger))
+                }
+            }
+    }
+
+    /// Graceful stop, bounded by `timeout`.
+    public func shutdown(timeout: TimeAmount = .seconds(5)) async {
+        try? await serverChannel.close().get()
+        let open = connections.withLockedValue { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = NIODeadline.now() + timeout
+        while !connections.withLockedValue({ $0.isEmpty }), NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        for channel in connections.withLockedValue({ Array($0.values) }) { try? await channel.close().get() }
+        if let socketPath { unlink(socketPath) }
+    }
+}

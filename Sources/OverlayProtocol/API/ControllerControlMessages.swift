@@ -1,0 +1,82 @@
+import Foundation
+
+/// One registered node as the controller's control socket lists it.
+public struct RegisteredNode: Codable, Sendable, Equatable {
+    public var name: String
+    public var overlayIP: String
+    public var endpoint: String?
+    public var active: Bool
+    public var lastSeen: Date?
+    public var fingerprint: String
+    public var registeredAt: Date
+
+    public init(name: String, overlayIP: String, endpoint: String?, active: Bool, lastSeen: Date?,
+                fingerprint: String, registeredAt: Date) {
+        self.name = name; self.overlayIP = overlayIP; self.endpoint = endpoint; self.active = active
+        self.lastSeen = lastSeen; self.fingerprint = fingerprint; self.registeredAt = registeredAt
+    }
+}
+
+public struct RosterListing: Codable, Sendable {
+    public var version: String
+    public var nodes: [RegisteredNode]
+    public init(version: String, nodes: [RegisteredNode]) { self.version = version; self.nodes = nodes }
+}
+
+public struct ControllerStatus: Codable, Sendable {
+    public var network: String
+    public var caFingerprint: String
+    public var listen: String
+    public var advertise: [String]
+    public var registeredNodes: Int
+    public var activeNodes: Int
+    public var activeTimeoutSeconds: Double
+    public var rosterVersion: String
+    public var startedAt: Date
+    public var uptimeSeconds: Double
+
+    public init(network: String, caFingerprint: String, listen: String, advertise: [String], registeredNodes: Int,
+                activeNodes: Int, activeTimeoutSeconds: Double, rosterVersion: String, startedAt: Date, uptimeSeconds: Double) {
+        self.network = network; self.caFingerprint = caFingerprint; self.listen = listen; self.advertise = advertise
+        self.registeredNodes = registeredNodes; self.activeNodes = activeNodes
+        self.activeTimeoutSeconds = activeTimeoutSeconds; self.rosterVersion = rosterVersion
+        self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
+    }
+}
+
+public struct TokenCreateRequest: Codable, Sendable {
+    public var ttlSeconds: Double
+    public var uses: Int
+    public var name: String?
+    public init(ttlSeconds: Double, uses: Int, name: String?) { self.ttlSeconds = ttlSeconds; self.uses = uses; self.name = name }
+}
+
+public struct TokenInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String?
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var usesLeft: Int
+    public var revoked: Bool
+
+    public init(id: String, name: String?, createdAt: Date, expiresAt: Date, usesLeft: Int, revoked: Bool) {
+        self.id = id; self.name = name; self.createdAt = createdAt; self.expiresAt = expiresAt
+        self.usesLeft = usesLeft; self.revoked = revoked
+    }
+}
+
+public struct TokenCreated: Codable, Sendable {
+    public var token: String
+    public var info: TokenInfo
+    public init(token: String, info: TokenInfo) { self.token = token; self.info = info }
+}
+
+public struct TokenList: Codable, Sendable {
+    public var tokens: [TokenInfo]
+    public init(tokens: [TokenInfo]) { self.tokens = tokens }
+}
+
+public struct NodeRemoved: Codable, Sendable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A peer's health as `overlayctl peers` shows it.
+public struct PeerStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var overlayIP: String
+    public var endpoint: String
+    /// `up`, `down` or `unknown`.
+    public var state: String
+    public var rttMs: Double?
+    public var smoothedRttMs: Double?
+    public var lastPong: Date?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+
+    public init(name: String, overlayIP: String, endpoint: String, state: String, rttMs: Double?, smoothedRttMs: Double?,
+                lastPong: Date?, consecutiveFailures: Int, lastError: String?) {
+        self.name = name; self.overlayIP = overlayIP; self.endpoint = endpoint; self.state = state
+        self.rttMs = rttMs; self.smoothedRttMs = smoothedRttMs; self.lastPong = lastPong
+        self.consecutiveFailures = consecutiveFailures; self.lastError = lastError
+    }
+}
+
+public struct PeersResponse: Codable, Sendable {
+    public var peers: [PeerStatus]
+    public init(peers: [PeerStatus]) { self.peers = peers }
+}
+
+public struct NodeStatus: Codable, Sendable {
+    public var name: String
+    public var overlayIP: String
+    public var network: String
+    public var listen: String
+    public var controller: String
+    public var controllerReachable: Bool
+    public var lastRosterAt: Date?
+    public var rosterVersion: String?
+    public var peers: Int
+    public var peersUp: Int
+    public var startedAt: Date
+    public var uptimeSeconds: Double
+
+    public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
+                controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,
+                startedAt: Date, uptimeSeconds: Double) {
+        self.name = name; self.overlayIP = overlayIP; self.network = network; self.listen = listen
+        self.controller = controller; self.controllerReachable = controllerReachable; self.lastRosterAt = lastRosterAt
+        self.rosterVersion = rosterVersion; self.peers = peers; self.peersUp = peersUp
+        self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
+    }
+}
+
+public struct PingRequest: Codable, Sendable {
+    public var name: String
+    public var count: Int
+    public init(name: String, count: Int) { self.name = name; self.count = count }
+}
+
+public struct PingResult: Codable, Sendable {
+    public var seq: UInt64
+    public var rttMs: Double?
+    public var error: String?
+    public init(seq: UInt64, rttMs: Double?, error: String?) { self.seq = seq; self.rttMs = rttMs; self.error = error }
+}
+
+public struct PingResponse: Codable, Sendable {
+    public var name: String
+    public var endpoint: String
+    public var results: [PingResult]
+    public init(name: String, endpoint: String, results: [PingResult]) {
+        self.name = name; self.endpoint = endpoint; self.results = results
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// `POST /v1/roster`: flow 2 and the node's heartbeat in one request.
+public struct RosterRequest: Codable, Sendable {
+    /// The version the node already holds; a match gets a short "unchanged" answer.
+    public var knownVersion: String?
+    /// Where peers reach this node, as the node sees it (`host:port`).
+    public var advertise: String?
+    /// The node's listening port, used with the address the controller sees when `advertise` is absent.
+    public var listenPort: Int?
+
+    public init(knownVersion: String?, advertise: String?, listenPort: Int?) {
+        self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort
+    }
+}
+
+public struct RosterEntry: Codable, Sendable, Equatable, Hashable {
+    public var name: String
+    public var overlayIP: String
+    public var endpoint: String
+    public var fingerprint: String
+
+    public init(name: String, overlayIP: String, endpoint: String, fingerprint: String) {
+        self.name = name; self.overlayIP = overlayIP; self.endpoint = endpoint; self.fingerprint = fingerprint
+    }
+}
+
+public struct RosterResponse: Codable, Sendable {
+    public var version: String
+    public var unchanged: Bool
+    /// Absent when `unchanged`.
+    public var nodes: [RosterEntry]?
+
+    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?) {
+        self.version = version; self.unchanged = unchanged; self.nodes = nodes
+    }
+}
+
+/// `POST /v1/leave`: the node stops cleanly and is inactive at once.
+public struct LeaveResponse: Codable, Sendable {
+    public var name: String
+    public var active: Bool
+    public init(name: String, active: Bool) { self.name = name; self.active = active }
+}
