@@ -1,1 +1,87 @@
-print("x")
+import ArgumentParser
+import Foundation
+import OverlayCore
+import OverlayNode
+import ServiceLifecycle
+
+@main
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overlayd-node",
+        abstract: "An overlayd node: joins the network, keeps the roster, and PINGs every active peer over mutual TLS.",
+        discussion: """
+            First start: give --join-token (from 'overlayctl token create' on the controller). The node makes \
+            its key (encrypted with the passphrase), enrolls, and stores its certificate in --state-dir; later \
+            starts need no token. Every option can also be set in the --config file (TOML, same names, e.g. \
+            /etc/overlayd/node/alice.conf); flags win. Durations read as 500ms, 10s, 5m, 1h.
+
+            The key passphrase comes from --passphrase-file or the systemd credential 'passphrase', never \
+            from the command line.
+            """)
+
+    @Option(help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/node/alice.conf.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("This node's name: a DNS label (a-z, 0-9, '-'), 1-63 characters.", valueName: "name"))
+    var name: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Key, certificate, CA. (default: /var/lib/overlayd/node/NAME)", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(name: .customLong("join-token"), help: ArgumentHelp("Join token for the first start.", valueName: "token"))
+    var joinToken: String?
+
+    @Option(help: ArgumentHelp("Address peers connect to. (default: \(NodeConfiguration.defaultListen))", valueName: "addr:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Endpoint peers should use, if not the address the controller sees with the listen port.", valueName: "host:port"))
+    var advertise: String?
+
+    @Option(help: ArgumentHelp("Controller address, overriding the one stored at enrollment.", valueName: "host:port"))
+    var controller: String?
+
+    @Option(help: ArgumentHelp("Control socket for overlayctl. (default: /run/overlayd/node-NAME.sock)", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("File holding the passphrase for the node key.", valueName: "path"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("roster-interval"), help: ArgumentHelp("How often to fetch the roster (heartbeat). (default: 10s)", valueName: "duration"))
+    var rosterInterval: String?
+
+    @Option(name: .customLong("ping-interval"), help: ArgumentHelp("How often to PING every peer. (default: 15s)", valueName: "duration"))
+    var pingInterval: String?
+
+    @Option(name: .customLong("ping-timeout"), help: ArgumentHelp("Bound on one PING exchange, connect included. (default: the smaller of 5s and the ping interval)", valueName: "duration"))
+    var pingTimeout: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        var flags = NodeConfiguration.Overrides()
+        flags.name = name
+        flags.stateDir = stateDir
+        flags.joinToken = joinToken
+        flags.listen = listen
+        flags.advertise = advertise
+        flags.controller = controller
+        flags.socket = socket
+        flags.passphraseFile = passphraseFile
+        flags.rosterInterval = rosterInterval
+        flags.pingInterval = pingInterval
+        flags.pingTimeout = pingTimeout
+        flags.logLevel = logLevel
+        do {
+            let configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)
+            let logger = LogSetup.bootstrap(label: "overlayd-node", level: configuration.logLevel)
+            let daemon = NodeDaemon(configuration: configuration, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("overlayd-node: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -55,7 +55,7 @@ public final class ControllerDaemon: Service {
             throw error
         }
         logger.notice("controller ready", metadata: [
-            "listen": "\(api.localAddress?.description ?? c.listen.description)", "socket": "\(c.socketPath)",
+            "listen": "\(c.listen.host):\(api.port ?? c.listen.port)", "socket": "\(c.socketPath)",
             "network": "\(network.range)", "ca.sha256": "\(network.ca.certificate.fingerprint)",
             "registered": "\(roster.counts().registered)",
         ])

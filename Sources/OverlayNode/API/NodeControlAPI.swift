@@ -1,0 +1,42 @@
+import Foundation
+import NIOCore
+import OverlayHTTP
+import OverlayProtocol
+
+/// The node's control socket: peers and their health, status, ping now.
+enum NodeControlAPI {
+    struct Context: Sendable {
+        var identity: NodeIdentity
+        var listen: String
+        var controller: String
+        var roster: RosterCache
+        var book: PeerHealthBook
+        var scheduler: PingScheduler
+        var startedAt: Date
+    }
+
+    static func router(_ c: Context) -> HTTPRouter {
+        var r = HTTPRouter()
+        r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses())) }
+        r.on(.GET, "/v1/status") { _, _ in
+            let snap = c.roster.snapshot
+            let peers = c.book.statuses()
+            return .json(NodeStatus(name: c.identity.name, overlayIP: c.identity.overlayIP, network: c.identity.network,
+                                    listen: c.listen, controller: c.controller, controllerReachable: snap.controllerReachable,
+                                    lastRosterAt: snap.receivedAt, rosterVersion: snap.version,
+                                    peers: peers.count, peersUp: peers.filter { $0.state == "up" }.count,
+                                    startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
+        }
+        r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in
+            let body = try request.decode(PingRequest.self)
+            guard (1...100).contains(body.count) else { throw .error(.badRequest, "invalid_count", "count must be 1–100") }
+            guard body.name != c.identity.name else { throw .error(.badRequest, "self", "\(body.name) is this node") }
+            guard let entry = c.roster.entry(named: body.name) else {
+                throw .error(.notFound, "unknown_peer", "\(body.name) is not on this node's active roster; see 'overlayctl peers'")
+            }
+            let results = await c.scheduler.pingSeries(entry, count: body.count)
+            return .json(PingResponse(name: entry.name, endpoint: entry.endpoint, results: results))
+        }
+        return r
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import OverlayCore
+import OverlayProtocol
+import OverlayTLS
+
+/// The node's keep-alive mutual-TLS connection to the controller. One
+/// connection is reused across polls, so a steady-state poll costs one small
+/// request and no handshake; a broken one is replaced on the next call,
+/// trying each controller address in turn.
+final class ControllerClient: Sendable {
+    static let controllerName = "overlayd-controller"
+
+    private let addresses: [HostPort]
+    private let context: TLSContext
+    private let group: any EventLoopGroup
+    private let connection = NIOLockedValueBox<HTTPClientConnection?>(nil)
+    private let connects = ManagedAtomicCounter()
+
+    init(addresses: [HostPort], context: TLSContext, group: any EventLoopGroup) {
+        self.addresses = addresses
+        self.context = context
+        self.group = group
+    }
+
+    var description: String { addresses.map(\.description).joined(separator: ",") }
+
+    /// How many TLS connections this client has opened (for benchmarks and status).
+    var connectionCount: Int { connects.value }
+
+    func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, as: Reply.Type) async throws -> Reply {
+        let conn = try await current()
+        do {
+            return try await conn.json(method, path, body: body, as: Reply.self)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            connection.withLockedValue { if $0 === conn { $0 = nil } }
+            await conn.close()
+            throw error
+        }
+    }
+
+    private func current() async throws -> HTTPClientConnection {
+        if let existing = connection.withLockedValue({ $0 }), existing.isActive { return existing }
+        var lastError: any Error = NodeError.controllerUnreachable(addresses.map(\.description), "no address")
+        for address in addresses {
+            do {
+                let context = self.context
+                let conn = try await HTTPClientConnection.connect(host: address.host, port: address.port, group: group,
+                                                                  connectTimeout: .seconds(3)) { channel in
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(
+                        context: context, serverName: address.host, policy: .expectName(Self.controllerName)))
+                }
+                connects.increment()
+                connection.withLockedValue { $0 = conn }
+                return conn
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    func close() async {
+        let conn = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c }
+        await conn?.close()
+    }
+}
+
+/// A lock-protected counter; Sendable without atomics packages.
+final class ManagedAtomicCounter: Sendable {
+    private let box = NIOLockedValueBox(0)
+    func increment() { box.withLockedValue { $0 += 1 } }
+    var value: Int { box.withLockedValue { $0 } }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import NIOConcurrencyHelpers
+import OverlayProtocol
+import OverlayTLS
+
+/// The last roster this node received. Kept when the controller is away, so
+/// pings go on; read by the listener (who may ping us) and the scheduler
+/// (whom we ping).
+final class RosterCache: Sendable {
+    struct State {
+        var version: String?
+        var entries: [String: RosterEntry] = [:]
+        var receivedAt: Date?
+        var controllerReachable = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func update(version: String, entries: [RosterEntry]?, at now: Date = Date()) -> (added: [String], removed: [String]) {
+        state.withLockedValue { s in
+            s.version = version
+            s.receivedAt = now
+            guard let entries else { return ([], []) }
+            let old = Set(s.entries.keys)
+            s.entries = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let new = Set(s.entries.keys)
+            return (Array(new.subtracting(old)).sorted(), Array(old.subtracting(new)).sorted())
+        }
+    }
+
+    func markReachable(_ reachable: Bool) -> Bool {
+        state.withLockedValue { s in
+            defer { s.controllerReachable = reachable }
+            return s.controllerReachable != reachable
+        }
+    }
+
+    var snapshot: State { state.withLockedValue { $0 } }
+    var version: String? { state.withLockedValue { $0.version } }
+
+    func entry(named name: String) -> RosterEntry? { state.withLockedValue { $0.entries[name] } }
+
+    /// Nil when `peer` is an active roster member with this exact certificate, else why not.
+    func admits(_ peer: PeerIdentity) -> String? {
+        state.withLockedValue { s in
+            guard let e = s.entries[peer.name] else { return "\(peer.name) is not on this node's active roster" }
+            guard e.fingerprint == peer.fingerprint else { return "\(peer.name)'s certificate is not the one on the roster" }
+            return nil
+        }
+    }
+}

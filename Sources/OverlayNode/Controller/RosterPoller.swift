@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import OverlayCore
+import OverlayProtocol
+
+/// Flow 2: every `interval`, heartbeat and fetch the roster. When the
+/// controller is away, keep the last roster, retry with exponential backoff
+/// and jitter, and say so once when it is lost and once when it is back.
+struct RosterPoller: Sendable {
+    let client: ControllerClient
+    let cache: RosterCache
+    let interval: TimeInterval
+    let advertise: String?
+    let listenPort: Int
+    let logger: Logger
+    /// Called when peers join or leave, so the scheduler can act at once.
+    let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
+
+    func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await pollOnce()
+                failures = 0
+                if cache.markReachable(true) {
+                    logger.notice("controller reachable", metadata: ["controller": "\(client.description)", "roster.version": "\(cache.version ?? "-")"])
+                }
+            } catch {
+                failures += 1
+                if cache.markReachable(false) || failures == 1 {
+                    logger.warning("controller lost; keeping the last roster and retrying", metadata: [
+                        "controller": "\(client.description)", "error": "\(error)"])
+                }
+            }
+            let delay = failures == 0 ? interval : Self.backoff(interval: interval, failures: failures)
+            do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return }
+        }
+    }
+
+    /// interval × 2^(n-1), capped at 6 × interval, with ±20 % jitter so a
+    /// fleet does not return to a restarted controller in lockstep.
+    static func backoff(interval: TimeInterval, failures: Int) -> TimeInterval {
+        let base = min(interval * pow(2, Double(max(0, failures - 1))), interval * 6)
+        return base * Double.random(in: 0.8...1.2)
+    }
+
+    func pollOnce() async throws {
+        let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort)
+        let reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self)
+        let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes)
+        if !added.isEmpty || !removed.isEmpty {
+            logger.info("roster changed", metadata: ["roster.version": "\(reply.version)", "joined": "\(added.joined(separator: ","))",
+                                                     "left": "\(removed.joined(separator: ","))"])
+            onChange(added, removed)
+        }
+    }
+
+    /// A clean stop: tell the controller we are leaving (bounded wait).
+    func leave() async {
+        do {
+            let reply = try await withTimeout(seconds: 2) {
+                try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self)
+            }
+            logger.notice("left the active roster", metadata: ["node.name": "\(reply.name)"])
+        } catch {
+            logger.warning("could not tell the controller we are leaving; it will drop us after its active timeout",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    var seconds: TimeInterval
+    var description: String { "timed out after \(DurationParser.format(seconds))" }
+}
+
+/// Runs `body`, failing with `TimeoutError` if it takes longer than `seconds`.
+func withTimeout<T: Sendable>(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            throw TimeoutError(seconds: seconds)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

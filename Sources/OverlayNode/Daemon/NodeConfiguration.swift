@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import OverlayCore
+
+/// The node's settings after merging its config file and flags (flags win).
+public struct NodeConfiguration: Sendable {
+    public var name: String
+    public var stateDirectory: String
+    public var joinToken: String?
+    public var listen: HostPort
+    public var advertise: HostPort?
+    /// Overrides the controller addresses stored at enrollment.
+    public var controller: HostPort?
+    public var socketPath: String
+    public var passphraseFile: String?
+    public var rosterInterval: TimeInterval
+    public var pingInterval: TimeInterval
+    public var pingTimeout: TimeInterval
+    public var logLevel: Logger.Level
+
+    public static let defaultListen = "0.0.0.0:7444"
+
+    public struct Overrides: Sendable, Decodable {
+        public var name: String?
+        public var stateDir: String?
+        public var joinToken: String?
+        public var listen: String?
+        public var advertise: String?
+        public var controller: String?
+        public var socket: String?
+        public var passphraseFile: String?
+        public var rosterInterval: String?
+        public var pingInterval: String?
+        public var pingTimeout: String?
+        public var logLevel: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, stateDir = "state-dir", joinToken = "join-token", listen, advertise, controller, socket
+            case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
+            case pingTimeout = "ping-timeout", logLevel = "log-level"
+        }
+
+        public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+        func over(_ base: Overrides) -> Overrides {
+            var r = base
+            if let v = name { r.name = v }
+            if let v = stateDir { r.stateDir = v }
+            if let v = joinToken { r.joinToken = v }
+            if let v = listen { r.listen = v }
+            if let v = advertise { r.advertise = v }
+            if let v = controller { r.controller = v }
+            if let v = socket { r.socket = v }
+            if let v = passphraseFile { r.passphraseFile = v }
+            if let v = rosterInterval { r.rosterInterval = v }
+            if let v = pingInterval { r.pingInterval = v }
+            if let v = pingTimeout { r.pingTimeout = v }
+            if let v = logLevel { r.logLevel = v }
+            return r
+        }
+    }
+
+    public static func resolve(flags: Overrides, configFile: String?) throws -> NodeConfiguration {
+        var m = flags
+        if let configFile {
+            m = flags.over(try ConfigFile.load(Overrides.self, path: configFile, knownKeys: Overrides.keys))
+        }
+        guard let name = m.name else {
+            throw ConfigError.missing(option: "--name", hint: "give the node's name (a DNS label such as alice) with --name or 'name' in the config file")
+        }
+        try NodeName.validate(name)
+        let listen = try HostPort(parsing: m.listen ?? defaultListen)
+        let level = m.logLevel.flatMap { Logger.Level(rawValue: $0) }
+        if let raw = m.logLevel, level == nil {
+            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "log-level",
+                                           reason: "'\(raw)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        let ping = try DurationParser.parse(m.pingInterval ?? "15s")
+        let roster = try DurationParser.parse(m.rosterInterval ?? "10s")
+        guard ping >= 0.05, roster >= 0.05 else {
+            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "ping-interval/roster-interval", reason: "must be at least 50ms")
+        }
+        return NodeConfiguration(
+            name: name,
+            stateDirectory: m.stateDir ?? "/var/lib/overlayd/node/\(name)",
+            joinToken: m.joinToken,
+            listen: listen,
+            advertise: try m.advertise.map { try HostPort(parsing: $0) },
+            controller: try m.controller.map { try HostPort(parsing: $0) },
+            socketPath: m.socket ?? "/run/overlayd/node-\(name).sock",
+            passphraseFile: m.passphraseFile,
+            rosterInterval: roster,
+            pingInterval: ping,
+            pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
+            logLevel: level ?? .info)
+    }
+}

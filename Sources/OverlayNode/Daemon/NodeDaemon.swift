@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import OverlayCore
+import OverlayHTTP
+import OverlayProtocol
+import OverlayTLS
+import ServiceLifecycle
+
+/// The node as one long-running service: enroll (first start) or load its
+/// identity, answer peers, poll the roster, ping peers, serve the control
+/// socket. On SIGTERM/SIGINT it leaves the roster, closes peer connections
+/// and removes its socket.
+public final class NodeDaemon: Service {
+    let configuration: NodeConfiguration
+    let logger: Logger
+    /// Called once listeners are bound and the identity is loaded: the place for sd_notify READY=1.
+    let onReady: @Sendable () -> Void
+
+    public init(configuration: NodeConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let c = configuration
+        let group = MultiThreadedEventLoopGroup.singleton
+        let passphrase = try Passphrase.load(file: c.passphraseFile)
+        let identity = try await loadOrEnroll(passphrase: passphrase, group: group)
+
+        let tls = TLSConfiguration.mutual(certificate: identity.certificate, key: identity.key, ca: identity.ca)
+        let clientContext = try TLSContext(role: .client, configuration: tls)
+        let serverContext = try TLSContext(role: .server, configuration: tls)
+
+        let roster = RosterCache()
+        let book = PeerHealthBook(forgetAfter: max(3600, c.pingInterval * 10))
+        let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port, context: serverContext,
+                                                   roster: roster, group: group, logger: logger)
+        let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
+        let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
+        let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
+                                      interval: c.pingInterval, timeout: c.pingTimeout, logger: logger)
+        let poller = RosterPoller(client: client, cache: roster, interval: c.rosterInterval, advertise: c.advertise?.description,
+                                  listenPort: listener.port, logger: logger) { _, removed in
+            if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
+        }
+        let control: HTTPServer
+        do {
+            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
+                identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
+                controller: client.description, roster: roster, book: book, scheduler: scheduler, startedAt: Date())),
+                group: group, logger: logger)
+        } catch {
+            await listener.close()
+            throw error
+        }
+        logger.notice("node ready", metadata: [
+            "node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)", "listen": "\(c.listen.host):\(listener.port)",
+            "controller": "\(client.description)", "socket": "\(c.socketPath)",
+        ])
+        onReady()
+
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await poller.run() }
+            tasks.addTask { await scheduler.run() }
+            try? await gracefulShutdown()
+            tasks.cancelAll()
+        }
+
+        logger.notice("node stopping: leaving the roster")
+        await poller.leave()
+        await client.close()
+        await listener.close()
+        await control.shutdown()
+        logger.notice("node stopped")
+    }
+
+    private func loadOrEnroll(passphrase: [UInt8], group: any EventLoopGroup) async throws -> NodeIdentity {
+        let c = configuration
+        do {
+            try FileManager.default.createDirectory(atPath: c.stateDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw NodeError.cannotCreateStateDirectory(c.stateDirectory, error.localizedDescription)
+        }
+        if NodeIdentity.exists(in: c.stateDirectory) {
+            let identity = try NodeIdentity.load(from: c.stateDirectory, passphrase: passphrase)
+            guard identity.name == c.name else {
+                throw NodeError.nameMismatch(stored: identity.name, requested: c.name, dir: c.stateDirectory)
+            }
+            if c.joinToken != nil {
+                logger.info("already enrolled; ignoring the join token", metadata: ["node.name": "\(identity.name)"])
+            }
+            return identity
+        }
+        guard let tokenText = c.joinToken else { throw NodeError.needsToken(dir: c.stateDirectory) }
+        let token = try JoinToken(parsing: tokenText)
+        logger.notice("enrolling", metadata: ["node.name": "\(c.name)", "controller": "\(token.controllers.joined(separator: ","))"])
+        let identity = try await Enroller(name: c.name, token: token, requestedIP: nil, group: group, logger: logger).enroll()
+        try identity.save(to: c.stateDirectory, passphrase: passphrase)
+        logger.notice("enrolled", metadata: ["node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)",
+                                             "cert.sha256": "\(identity.certificate.fingerprint.prefix(16))"])
+        return identity
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import OverlayCore
+import OverlayTLS
+
+/// What a node keeps in its state directory after enrolling: its key
+/// (encrypted), its certificate, the network CA and where the controller is.
+/// A later start needs nothing else, and no token.
+public struct NodeIdentity: Sendable {
+    public var name: String
+    public var overlayIP: String
+    public var network: String
+    public var controllers: [String]
+    public var certificate: Certificate
+    public var key: PrivateKey
+    public var ca: Certificate
+
+    struct Metadata: Codable {
+        var name: String
+        var overlayIP: String
+        var network: String
+        var controllers: [String]
+    }
+
+    static func paths(_ dir: String) -> (key: String, cert: String, ca: String, meta: String) {
+        (dir + "/node.key", dir + "/node.crt", dir + "/ca.crt", dir + "/node.json")
+    }
+
+    static func exists(in dir: String) -> Bool {
+        FileManager.default.fileExists(atPath: paths(dir).meta)
+    }
+
+    static func load(from dir: String, passphrase: [UInt8]) throws -> NodeIdentity {
+        let p = paths(dir)
+        guard let data = FileManager.default.contents(atPath: p.meta),
+              let meta = try? JSONDecoder().decode(Metadata.self, from: data) else {
+            throw NodeError.damagedState("\(p.meta) is missing or unreadable")
+        }
+        let cert = try Certificate(file: p.cert)
+        let key = try PrivateKey.load(file: p.key, passphrase: passphrase)
+        let ca = try Certificate(file: p.ca)
+        guard key.matches(cert) else { throw NodeError.damagedState("\(p.key) does not belong to \(p.cert)") }
+        return NodeIdentity(name: meta.name, overlayIP: meta.overlayIP, network: meta.network, controllers: meta.controllers,
+                            certificate: cert, key: key, ca: ca)
+    }
+
+    func save(to dir: String, passphrase: [UInt8]) throws {
+        let p = Self.paths(dir)
+        try key.write(file: p.key, passphrase: passphrase)
+        try SecureFile.write(certificate.pem, to: p.cert, mode: 0o644)
+        try SecureFile.write(ca.pem, to: p.ca, mode: 0o644)
+        let meta = Metadata(name: name, overlayIP: overlayIP, network: network, controllers: controllers)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try SecureFile.write(Array(try encoder.encode(meta)), to: p.meta, mode: 0o644)
+    }
+}
+
+public enum NodeError: Error, Sendable, CustomStringConvertible {
+    case damagedState(String)
+    case nameMismatch(stored: String, requested: String, dir: String)
+    case needsToken(dir: String)
+    case enrollmentRefused(String)
+    case controllerUnreachable([String], String)
+    case cannotCreateStateDirectory(String, String)
+
+    public var description: String {
+        switch self {
+        case .damagedState(let r): return "the node's state is damaged: \(r); move the state directory away and enroll again with a new token"
+        case .nameMismatch(let s, let r, let d): return "\(d) holds the identity of node \(s), not \(r); use --name \(s) or another --state-dir"
+        case .needsToken(let d): return "\(d) holds no identity yet: give --join-token (from 'overlayctl token create' on the controller) for the first start"
+        case .enrollmentRefused(let r): return "enrollment refused by the controller: \(r)"
+        case .controllerUnreachable(let a, let r): return "cannot reach the controller at \(a.joined(separator: ", ")): \(r)"
+        case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
+        }
+    }
+}

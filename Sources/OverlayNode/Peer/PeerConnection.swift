@@ -1,0 +1,53 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import OverlayCore
+import OverlayProtocol
+import OverlayTLS
+
+/// One mutual-TLS connection to a peer for PINGs. The peer must present a
+/// certificate from the network CA carrying exactly the name, overlay IP and
+/// fingerprint the roster lists for that endpoint.
+struct PeerConnection: Sendable {
+    let channel: any Channel
+    let peer: PeerIdentity
+
+    static func connect(to entry: RosterEntry, context: TLSContext, group: any EventLoopGroup,
+                        timeout: TimeAmount) async throws(PingError) -> PeerConnection {
+        let endpoint: HostPort
+        do { endpoint = try HostPort(parsing: entry.endpoint) } catch { throw .invalidEndpoint(entry.endpoint) }
+        let policy = PeerPolicy.expectNode(name: entry.name, overlayIP: entry.overlayIP, fingerprint: entry.fingerprint)
+        let loop = group.next()
+        let handshake = loop.makePromise(of: PeerIdentity?.self)
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(TLSHandler(context: context, policy: policy, handshakePromise: handshake, handshakeTimeout: timeout))
+                        try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
+                        try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
+                        try sync.addHandler(PingClientHandler())
+                    }
+                }
+                .connect(host: endpoint.host, port: endpoint.port).get()
+            guard let identity = try await handshake.futureResult.get() else { throw PingError.certificateRejected("peer sent no certificate") }
+            return PeerConnection(channel: channel, peer: identity)
+        } catch {
+            handshake.fail(error)
+            throw PingError.classify(error)
+        }
+    }
+
+    func ping(seq: UInt64, timeout: TimeAmount) async throws(PingError) -> PongReceipt {
+        let promise = channel.eventLoop.makePromise(of: PongReceipt.self)
+        channel.writeAndFlush(PingClientHandler.Outgoing(seq: seq, timeout: timeout, promise: promise), promise: nil)
+        do { return try await promise.futureResult.get() } catch { throw PingError.classify(error) }
+    }
+
+    func close() async {
+        try? await channel.close().get()
+    }
+}

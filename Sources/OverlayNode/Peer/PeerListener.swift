@@ -1,0 +1,43 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import OverlayProtocol
+import OverlayTLS
+
+/// Where peers reach this node: mutual TLS (certificates from the network CA
+/// only), then the frame codec, then the responder that checks the roster.
+struct PeerListener: Sendable {
+    let channel: any Channel
+    private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+
+    static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
+                     logger: Logger) async throws -> PeerListener {
+        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(TLSHandler(context: context))
+                    try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
+                    try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
+                    try sync.addHandler(PeerResponder(roster: roster, logger: logger))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return PeerListener(channel: channel, connections: connections)
+    }
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    func close() async {
+        try? await channel.close().get()
+        for c in connections.withLockedValue({ Array($0.values) }) { try? await c.close().get() }
+    }
+}

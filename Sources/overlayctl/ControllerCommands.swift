@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import OverlayCore
+import OverlayProtocol
+
+struct Roster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List registered nodes: overlay IP, endpoint, active, last seen (controller).")
+    @OptionGroup var socket: SocketOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await perform {
+            let conn = try await socket.connect(socket.controllerPath())
+            if output.json { printJSON(try await conn.request(.GET, "/v1/roster").body); return }
+            let listing = try await conn.json(.GET, "/v1/roster", as: RosterListing.self)
+            var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "ACTIVE", "LAST SEEN"])
+            for n in listing.nodes {
+                table.rows.append([n.name, n.overlayIP, n.endpoint ?? "-", n.active ? "yes" : "no", Format.ago(n.lastSeen)])
+            }
+            print(table.render())
+        }
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create, list and revoke join tokens (controller).",
+                                                    subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a join token and print it (shown once).")
+        @OptionGroup var socket: SocketOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("How long the token is valid.", valueName: "duration")) var ttl = "1h"
+        @Option(help: "How many nodes may join with it.") var uses = 1
+        @Option(help: ArgumentHelp("A label for 'token list'.", valueName: "label")) var name: String?
+
+        func validate() throws {
+            guard (try? DurationParser.parse(ttl)) != nil else { throw ValidationError("--ttl '\(ttl)' is not a duration such as 10m, 1h, 7d") }
+            guard uses >= 1 else { throw ValidationError("--uses must be at least 1") }
+        }
+
+        func run() async throws {
+            try await perform {
+                let conn = try await socket.connect(socket.controllerPath())
+                let request = TokenCreateRequest(ttlSeconds: try DurationParser.parse(ttl), uses: uses, name: name)
+                let created = try await conn.json(.POST, "/v1/tokens", body: request, as: TokenCreated.self)
+                if output.json { printJSON(OverlayJSON.encode(created, pretty: true)); return }
+                print(created.token)
+                FileHandle.standardError.write(Data("token \(created.info.id): \(created.info.usesLeft) use(s), expires \(Format.date(created.info.expiresAt))\n".utf8))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List join tokens (never their secrets).")
+        @OptionGroup var socket: SocketOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await perform {
+                let conn = try await socket.connect(socket.controllerPath())
+                if output.json { printJSON(try await conn.request(.GET, "/v1/tokens").body); return }
+                let list = try await conn.json(.GET, "/v1/tokens", as: TokenList.self)
+                var table = Table(header: ["ID", "NAME", "USES LEFT", "EXPIRES", "STATE"])
+                for t in list.tokens {
+                    let state = t.revoked ? "revoked" : t.expiresAt < Date() ? "expired" : t.usesLeft == 0 ? "used up" : "valid"
+                    table.rows.append([t.id, t.name ?? "-", String(t.usesLeft), Format.date(t.expiresAt), state])
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a join token so no further node can use it.")
+        @OptionGroup var socket: SocketOptions
+        @Argument(help: "Token id, as 'token list' shows it.") var id: String
+
+        func run() async throws {
+            try await perform {
+                let conn = try await socket.connect(socket.controllerPath())
+                let _: [String: String] = try await conn.json(.DELETE, "/v1/tokens/\(id)", as: [String: String].self)
+                print("revoked token \(id)")
+            }
+        }
+    }
+}
+
+struct Node: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage registered nodes (controller).", subcommands: [Remove.self])
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a node's registration: its certificate is refused from now on and its name and IP are free.")
+        @OptionGroup var socket: SocketOptions
+        @Argument(help: "Node name.") var name: String
+
+        func run() async throws {
+            try await perform {
+                let conn = try await socket.connect(socket.controllerPath())
+                let removed = try await conn.json(.DELETE, "/v1/nodes/\(name)", as: NodeRemoved.self)
+                print("removed node \(removed.name)")
+            }
+        }
+    }
+}

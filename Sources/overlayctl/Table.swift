@@ -1,0 +1,36 @@
+import Foundation
+
+/// Left-aligned columns, two spaces apart, for terminal output.
+struct Table {
+    var header: [String]
+    var rows: [[String]] = []
+
+    func render() -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+enum Format {
+    static func date(_ d: Date?) -> String {
+        guard let d else { return "-" }
+        let f = ISO8601DateFormatter()
+        return f.string(from: d)
+    }
+
+    static func ago(_ d: Date?) -> String {
+        guard let d else { return "never" }
+        let s = Date().timeIntervalSince(d)
+        if s < 1 { return "just now" }
+        if s < 120 { return "\(Int(s))s ago" }
+        if s < 7200 { return "\(Int(s / 60))m ago" }
+        return "\(Int(s / 3600))h ago"
+    }
+
+    static func ms(_ v: Double?) -> String { v.map { String(format: "%.2fms", $0) } ?? "-" }
+}
