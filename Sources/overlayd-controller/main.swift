@@ -59,10 +59,14 @@ struct ControllerCommand: AsyncParsableCommand {
         do {
             let configuration = try ControllerConfiguration.resolve(flags: flags, configFile: config)
             let logger = LogSetup.bootstrap(label: "overlayd-controller", level: configuration.logLevel)
-            let daemon = ControllerDaemon(configuration: configuration, logger: logger)
+            let notifier = SystemdNotifier()
+            let daemon = ControllerDaemon(configuration: configuration, logger: logger) {
+                notifier.ready(status: "serving")
+            }
             let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            notifier.stopping()
         } catch {
             FileHandle.standardError.write(Data("overlayd-controller: error: \(error)\n".utf8))
             throw ExitCode.failure

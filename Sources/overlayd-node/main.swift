@@ -75,10 +75,14 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             let configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)
             let logger = LogSetup.bootstrap(label: "overlayd-node", level: configuration.logLevel)
-            let daemon = NodeDaemon(configuration: configuration, logger: logger)
+            let notifier = SystemdNotifier()
+            let daemon = NodeDaemon(configuration: configuration, logger: logger) {
+                notifier.ready(status: "serving")
+            }
             let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            notifier.stopping()
         } catch {
             FileHandle.standardError.write(Data("overlayd-node: error: \(error)\n".utf8))
             throw ExitCode.failure
