@@ -78,7 +78,7 @@ struct Status: AsyncParsableCommand {
                     listen:      \(s.listen)
                     controller:  \(s.controller) (\(s.controllerReachable ? "reachable" : "UNREACHABLE"), last roster \(Format.ago(s.lastRosterAt)))
                     roster:      version \(s.rosterVersion ?? "-")
-                    peers:       \(s.peersUp)/\(s.peers) up
+                    peers:       \(s.peersUp)/\(s.peers) up (\(s.peerConnections) connections; \(s.peerConnectionsDialed) dialed, \(s.peerConnectionsAccepted) accepted)
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

@@ -55,6 +55,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-timeout"), help: ArgumentHelp("Bound on one PING exchange, connect included. (default: the smaller of 5s and the ping interval)", valueName: "duration"))
     var pingTimeout: String?
 
+    @Option(name: .customLong("peer-connections"), help: ArgumentHelp("persistent: keep one verified connection per peer; per-round: a fresh handshake per peer every round. (default: persistent)", valueName: "mode"))
+    var peerConnections: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -71,6 +74,7 @@ struct NodeCommand: AsyncParsableCommand {
         flags.rosterInterval = rosterInterval
         flags.pingInterval = pingInterval
         flags.pingTimeout = pingTimeout
+        flags.peerConnections = peerConnections
         flags.logLevel = logLevel
         do {
             let configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)

@@ -12,6 +12,7 @@ enum NodeControlAPI {
         var roster: RosterCache
         var book: PeerHealthBook
         var scheduler: PingScheduler
+        var listener: PeerListener
         var startedAt: Date
     }
 
@@ -25,6 +26,8 @@ enum NodeControlAPI {
                                     listen: c.listen, controller: c.controller, controllerReachable: snap.controllerReachable,
                                     lastRosterAt: snap.receivedAt, rosterVersion: snap.version,
                                     peers: peers.count, peersUp: peers.filter { $0.state == "up" }.count,
+                                    peerConnections: c.scheduler.mode.rawValue, peerConnectionsDialed: c.scheduler.dialed.value,
+                                    peerConnectionsAccepted: c.listener.accepted.value,
                                     startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

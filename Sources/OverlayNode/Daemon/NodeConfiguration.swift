@@ -16,6 +16,7 @@ public struct NodeConfiguration: Sendable {
     public var rosterInterval: TimeInterval
     public var pingInterval: TimeInterval
     public var pingTimeout: TimeInterval
+    public var peerConnections: PeerConnectionMode
     public var logLevel: Logger.Level
 
     public static let defaultListen = "0.0.0.0:7444"
@@ -32,6 +33,7 @@ public struct NodeConfiguration: Sendable {
         public var rosterInterval: String?
         public var pingInterval: String?
         public var pingTimeout: String?
+        public var peerConnections: String?
         public var logLevel: String?
 
         public init() {}
@@ -39,7 +41,7 @@ public struct NodeConfiguration: Sendable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, stateDir = "state-dir", joinToken = "join-token", listen, advertise, controller, socket
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
-            case pingTimeout = "ping-timeout", logLevel = "log-level"
+            case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -57,6 +59,7 @@ public struct NodeConfiguration: Sendable {
             if let v = rosterInterval { r.rosterInterval = v }
             if let v = pingInterval { r.pingInterval = v }
             if let v = pingTimeout { r.pingTimeout = v }
+            if let v = peerConnections { r.peerConnections = v }
             if let v = logLevel { r.logLevel = v }
             return r
         }
@@ -82,6 +85,11 @@ public struct NodeConfiguration: Sendable {
         guard ping >= 0.05, roster >= 0.05 else {
             throw ConfigError.invalidValue(path: configFile ?? "command line", key: "ping-interval/roster-interval", reason: "must be at least 50ms")
         }
+        let modeText = m.peerConnections ?? PeerConnectionMode.persistent.rawValue
+        guard let mode = PeerConnectionMode(rawValue: modeText) else {
+            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "peer-connections",
+                                           reason: "'\(modeText)' is not one of persistent, per-round")
+        }
         return NodeConfiguration(
             name: name,
             stateDirectory: m.stateDir ?? "/var/lib/overlayd/node/\(name)",
@@ -94,6 +102,7 @@ public struct NodeConfiguration: Sendable {
             rosterInterval: roster,
             pingInterval: ping,
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
+            peerConnections: mode,
             logLevel: level ?? .info)
     }
 }

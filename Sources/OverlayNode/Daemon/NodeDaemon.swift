@@ -41,7 +41,7 @@ public final class NodeDaemon: Service {
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
-                                      interval: c.pingInterval, timeout: c.pingTimeout, logger: logger)
+                                      interval: c.pingInterval, timeout: c.pingTimeout, mode: c.peerConnections, logger: logger)
         let poller = RosterPoller(client: client, cache: roster, interval: c.rosterInterval, advertise: c.advertise?.description,
                                   listenPort: listener.port, logger: logger) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
@@ -50,7 +50,7 @@ public final class NodeDaemon: Service {
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
-                controller: client.description, roster: roster, book: book, scheduler: scheduler, startedAt: Date())),
+                controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, startedAt: Date())),
                 group: group, logger: logger)
         } catch {
             await listener.close()
@@ -72,6 +72,7 @@ public final class NodeDaemon: Service {
         logger.notice("node stopping: leaving the roster")
         await poller.leave()
         await client.close()
+        await scheduler.closeConnections()
         await listener.close()
         await control.shutdown()
         logger.notice("node stopped")

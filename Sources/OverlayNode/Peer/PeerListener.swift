@@ -10,16 +10,19 @@ import OverlayTLS
 struct PeerListener: Sendable {
     let channel: any Channel
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+    let accepted: ManagedAtomicCounter
 
     static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
                      logger: Logger) async throws -> PeerListener {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let accepted = ManagedAtomicCounter()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
+                accepted.increment()
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
@@ -31,7 +34,7 @@ struct PeerListener: Sendable {
                 }
             }
             .bind(host: host, port: port).get()
-        return PeerListener(channel: channel, connections: connections)
+        return PeerListener(channel: channel, connections: connections, accepted: accepted)
     }
 
     var port: Int { channel.localAddress?.port ?? 0 }

@@ -7,9 +7,9 @@ import OverlayTLS
 
 /// Flow 3: every `interval`, PING every other active node concurrently, each
 /// exchange bounded by `timeout`, so one dead peer never delays the rest.
-/// Each round opens a fresh mutual-TLS connection per peer: the peer's
-/// certificate and roster membership are proven anew every round, and an idle
-/// node holds no sockets (docs/benchmarks.md measures what that costs).
+/// In `persistent` mode (the default) a verified connection per peer is kept
+/// and reused; in `per-round` mode each round opens a fresh mutual-TLS
+/// connection per peer. docs/benchmarks.md measures what each costs.
 final class PingScheduler: Sendable {
     let name: String
     let roster: RosterCache
@@ -19,12 +19,15 @@ final class PingScheduler: Sendable {
     let interval: TimeInterval
     let timeout: TimeInterval
     let logger: Logger
+    let mode: PeerConnectionMode
+    private let pool = PeerConnectionPool()
+    let dialed = ManagedAtomicCounter()
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
-         interval: TimeInterval, timeout: TimeInterval, logger: Logger) {
+         interval: TimeInterval, timeout: TimeInterval, mode: PeerConnectionMode, logger: Logger) {
         self.name = name; self.roster = roster; self.book = book; self.context = context; self.group = group
-        self.interval = interval; self.timeout = timeout; self.logger = logger
+        self.interval = interval; self.timeout = timeout; self.mode = mode; self.logger = logger
     }
 
     func run() async {
@@ -39,6 +42,7 @@ final class PingScheduler: Sendable {
     /// One round over the current roster.
     func round() async {
         let targets = book.sync(with: Array(roster.snapshot.entries.values), selfName: name)
+        pool.prune(keeping: Set(targets.map(\.name)))
         await withTaskGroup(of: Void.self) { group in
             for entry in targets {
                 group.addTask { await self.exchange(with: entry) }
@@ -63,17 +67,45 @@ final class PingScheduler: Sendable {
 
     func pingOnce(_ entry: RosterEntry, seq: UInt64) async throws(PingError) -> PongReceipt {
         let budget = TimeAmount.nanoseconds(Int64(timeout * 1e9))
-        let connection = try await PeerConnection.connect(to: entry, context: context, group: group, timeout: budget)
-        defer { Task { await connection.close() } }
-        return try await connection.ping(seq: seq, timeout: budget)
+        switch mode {
+        case .perRound:
+            let connection = try await dial(entry, timeout: budget)
+            defer { Task { await connection.close() } }
+            return try await connection.ping(seq: seq, timeout: budget)
+        case .persistent:
+            let connection: PeerConnection
+            if let held = pool.reusable(for: entry) {
+                connection = held
+            } else {
+                connection = try await dial(entry, timeout: budget)
+                pool.keep(connection, for: entry)
+            }
+            do {
+                return try await connection.ping(seq: seq, timeout: budget)
+            } catch {
+                pool.drop(entry.name)
+                throw error
+            }
+        }
     }
+
+    private func dial(_ entry: RosterEntry, timeout: TimeAmount) async throws(PingError) -> PeerConnection {
+        dialed.increment()
+        return try await PeerConnection.connect(to: entry, context: context, group: group, timeout: timeout)
+    }
+
+    /// Closes every held peer connection (shutdown).
+    func closeConnections() async { await pool.closeAll() }
+
+    /// Peer connections currently held open (persistent mode).
+    var heldConnections: Int { pool.count }
 
     /// `count` PINGs over one connection, for `overlayctl ping`.
     func pingSeries(_ entry: RosterEntry, count: Int) async -> [PingResult] {
         let budget = TimeAmount.nanoseconds(Int64(timeout * 1e9))
         let connection: PeerConnection
         do {
-            connection = try await PeerConnection.connect(to: entry, context: context, group: group, timeout: budget)
+            connection = try await dial(entry, timeout: budget)
         } catch {
             return [PingResult(seq: nextSequence(), rttMs: nil, error: error.description)]
         }

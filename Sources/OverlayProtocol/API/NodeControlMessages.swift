@@ -37,12 +37,21 @@ public struct NodeStatus: Codable, Sendable {
     public var rosterVersion: String?
     public var peers: Int
     public var peersUp: Int
+    /// `persistent` or `per-round`.
+    public var peerConnections: String
+    /// TLS connections this node has dialed to peers / accepted from peers since it started.
+    public var peerConnectionsDialed: Int
+    public var peerConnectionsAccepted: Int
     public var startedAt: Date
     public var uptimeSeconds: Double
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,
+                peerConnections: String, peerConnectionsDialed: Int, peerConnectionsAccepted: Int,
                 startedAt: Date, uptimeSeconds: Double) {
+        self.peerConnections = peerConnections
+        self.peerConnectionsDialed = peerConnectionsDialed
+        self.peerConnectionsAccepted = peerConnectionsAccepted
         self.name = name; self.overlayIP = overlayIP; self.network = network; self.listen = listen
         self.controller = controller; self.controllerReachable = controllerReachable; self.lastRosterAt = lastRosterAt
         self.rosterVersion = rosterVersion; self.peers = peers; self.peersUp = peersUp
