@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "overlayd-bench",
             dependencies: [
-                "OverlayTLS",
+                "OverlayTLS", "OverlayCore", "OverlayProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -12,6 +12,8 @@ import OverlayTLS
 /// removes the socket file.
 public final class HTTPServer: Sendable {
     public static let maxBodyBytes = 64 * 1024
+    /// A keep-alive connection silent this long is closed (nodes poll every 10 s by default).
+    public static let idleTimeout = TimeAmount.minutes(5)
 
     private let serverChannel: any Channel
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
@@ -63,6 +65,8 @@ public final class HTTPServer: Sendable {
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try below(channel)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))
@@ -84,5 +88,20 @@ public final class HTTPServer: Sendable {
         }
         for channel in connections.withLockedValue({ Array($0.values) }) { try? await channel.close().get() }
         if let socketPath { unlink(socketPath) }
+    }
+}
+
+/// Closes a connection on the idle handler's read timeout, so abandoned
+/// keep-alive connections do not pile up.
+final class IdleConnectionCloser: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            // From the tail, so the TLS handler above still sends close_notify.
+            context.channel.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

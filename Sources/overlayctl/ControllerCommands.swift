@@ -87,7 +87,34 @@ struct Token: AsyncParsableCommand {
 }
 
 struct Node: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage registered nodes (controller).", subcommands: [Remove.self])
+    static let configuration = CommandConfiguration(abstract: "Manage registered nodes (controller).", subcommands: [Add.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a node whose certificate was made with openssl (certs/make-node.sh) instead of a join token.",
+            discussion: """
+                The certificate must be signed by this network's CA, valid now, with CN = the node name (also its \
+                only DNS SAN) and exactly one IP SAN: a free overlay IP inside the network. The node then starts \
+                from its state directory with no token. See certs/README.md.
+                """)
+        @OptionGroup var socket: SocketOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("The node's certificate, PEM (node.crt).", valueName: "file")) var cert: String
+
+        func run() async throws {
+            try await perform {
+                guard let data = FileManager.default.contents(atPath: cert) else {
+                    throw ValidationError("cannot read the certificate file \(cert)")
+                }
+                guard data.count <= 64 * 1024 else { throw ValidationError("\(cert) is larger than 64 KiB; give the node's certificate (node.crt)") }
+                let conn = try await socket.connect(socket.controllerPath())
+                let request = NodeAddRequest(certificate: String(decoding: data, as: UTF8.self))
+                let added = try await conn.json(.POST, "/v1/nodes", body: request, as: RegisteredNode.self)
+                if output.json { printJSON(OverlayJSON.encode(added, pretty: true)); return }
+                print("added node \(added.name) (\(added.overlayIP)), certificate sha256 \(added.fingerprint)")
+            }
+        }
+    }
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -103,4 +130,9 @@ struct Node: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `POST /v1/nodes` body.
+private struct NodeAddRequest: Encodable {
+    var certificate: String
 }

@@ -34,6 +34,10 @@ enum NetworkAPI {
                                             : try request.decode(RosterRequest.self)
             let endpoint = try endpoint(for: body, request: request)
             let version = roster.heartbeat(name: peer.name, endpoint: endpoint)
+            if let known = body.knownVersion, roster.shouldKeepPreRestartRoster(known) {
+                // Just restarted: the active set is still filling; the node's roster is the better one.
+                return .json(RosterResponse(version: known, unchanged: true, nodes: nil))
+            }
             if body.knownVersion == version {
                 return .json(RosterResponse(version: version, unchanged: true, nodes: nil))
             }

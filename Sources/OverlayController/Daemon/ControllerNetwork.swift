@@ -20,15 +20,28 @@ struct ControllerNetwork {
         let caKey = c.stateDirectory + "/ca.key"
         let ca: CertificateAuthority
         let range: IPv4Network
-        if FileManager.default.fileExists(atPath: caCert) {
+        let files = FileManager.default
+        if files.fileExists(atPath: caCert), let stored = try store.meta("network") {
             ca = try CertificateAuthority.load(certificateFile: caCert, keyFile: caKey, passphrase: passphrase)
-            guard let stored = try store.meta("network") else {
-                throw ControllerError.damagedState("\(c.stateDirectory) has a CA but the database holds no network range")
-            }
             range = try IPv4Network(parsing: stored)
             if let wanted = c.network, wanted != range {
                 throw ControllerError.networkMismatch(stored: range.description, requested: wanted.description)
             }
+        } else if files.fileExists(atPath: caCert) {
+            // A CA the operator made (certs/make-ca.sh) and dropped into a state
+            // directory whose database holds no network yet: adopt it.
+            guard try store.nodes().isEmpty else {
+                throw ControllerError.damagedState("\(c.stateDirectory) has a CA and registered nodes but the database holds no network range")
+            }
+            ca = try adopt(certificateFile: caCert, keyFile: caKey, passphrase: passphrase, logger: logger)
+            range = try c.network ?? IPv4Network(parsing: ControllerConfiguration.defaultNetwork)
+            try store.setMeta("network", range.description)
+            logger.notice("adopted the operator's CA from the state directory as this network's CA", metadata: [
+                "network": "\(range)", "ca.subject": "\(ca.certificate.commonName ?? "?")",
+                "ca.sha256": "\(ca.certificate.fingerprint)", "ca.not_after": "\(ca.certificate.notAfter)",
+            ])
+        } else if files.fileExists(atPath: caKey) {
+            throw ControllerError.cannotAdoptCA("\(caKey) has no certificate next to it: copy the CA certificate to \(caCert) (certs/make-ca.sh writes both), or move ca.key away to start a new network")
         } else {
             range = try c.network ?? IPv4Network(parsing: ControllerConfiguration.defaultNetwork)
             ca = try CertificateAuthority.create(commonName: "overlayd network CA \(Digest.hex(Digest.randomBytes(4)))")
@@ -50,14 +63,56 @@ struct ControllerNetwork {
     }
 }
 
+extension ControllerNetwork {
+    /// Checks an operator-made CA before the network is bound to it: present,
+    /// decryptable with the controller's passphrase, key and certificate a
+    /// pair, a CA certificate, and valid now.
+    static func adopt(certificateFile: String, keyFile: String, passphrase: [UInt8], logger: Logger) throws -> CertificateAuthority {
+        let files = FileManager.default
+        guard files.fileExists(atPath: keyFile) else {
+            throw ControllerError.cannotAdoptCA("\(certificateFile) has no key next to it: copy the CA's encrypted key to \(keyFile)")
+        }
+        let certificate: Certificate
+        do { certificate = try Certificate(file: certificateFile) } catch {
+            throw ControllerError.cannotAdoptCA("\(error)")
+        }
+        let key: PrivateKey
+        do { key = try PrivateKey.load(file: keyFile, passphrase: passphrase) } catch PKIError.wrongPassphrase {
+            throw ControllerError.cannotAdoptCA("cannot decrypt \(keyFile) with the passphrase from --passphrase-file: give the controller the passphrase the CA key was made with (make-ca.sh -p FILE)")
+        } catch {
+            throw ControllerError.cannotAdoptCA("\(error)")
+        }
+        guard key.matches(certificate) else {
+            throw ControllerError.cannotAdoptCA("\(keyFile) is not the key of \(certificateFile): copy the matching pair")
+        }
+        guard certificate.isCA else {
+            throw ControllerError.cannotAdoptCA("\(certificateFile) is not a CA certificate (it needs basicConstraints CA:TRUE and keyCertSign)")
+        }
+        let now = Date()
+        guard certificate.notBefore <= now, now < certificate.notAfter else {
+            throw ControllerError.cannotAdoptCA("\(certificateFile) is valid only from \(certificate.notBefore) to \(certificate.notAfter): make a new CA")
+        }
+        if let attributes = try? files.attributesOfItem(atPath: keyFile),
+           let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0 {
+            chmod(keyFile, 0o600)
+            logger.notice("tightened the CA key's permissions to 0600", metadata: ["file": "\(keyFile)"])
+        }
+        do { return try CertificateAuthority(certificate: certificate, key: key) } catch {
+            throw ControllerError.cannotAdoptCA("\(error)")
+        }
+    }
+}
+
 public enum ControllerError: Error, Sendable, CustomStringConvertible {
     case damagedState(String)
+    case cannotAdoptCA(String)
     case networkMismatch(stored: String, requested: String)
     case cannotCreateStateDirectory(String, String)
 
     public var description: String {
         switch self {
         case .damagedState(let r): return "the state directory is damaged: \(r); restore it from a backup or start with an empty one (a new network)"
+        case .cannotAdoptCA(let r): return "cannot adopt the CA in the state directory: \(r)"
         case .networkMismatch(let s, let r): return "this network was created as \(s); --network \(r) cannot change it (drop the option, or start a new network in an empty --state-dir)"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
         }

@@ -34,9 +34,14 @@ public final class Roster: Sendable {
     /// Random per process, so a version from before a restart never matches one after it.
     private let epoch = Digest.hex(Digest.randomBytes(4))
     public let activeTimeout: TimeInterval
+    /// After a restart the active set is rebuilt from heartbeats; until every
+    /// live node has had `activeTimeout` to report, a node holding a roster
+    /// from before the restart keeps it rather than getting a partial one.
+    private let warmUntil: NIODeadline
 
     public init(nodes: [NodeRecord], activeTimeout: TimeInterval) {
         self.activeTimeout = activeTimeout
+        self.warmUntil = nodes.isEmpty ? .now() : .now() + .nanoseconds(Int64(activeTimeout * 1e9))
         state.withLockedValue { s in
             for n in nodes { s.registered[n.name] = Registered(overlayIP: n.overlayIP, fingerprint: n.fingerprint, registeredAt: n.registeredAt) }
         }
@@ -105,6 +110,12 @@ public final class Roster: Sendable {
             s.cachedBody = (v, body)
             return (v, body)
         }
+    }
+
+    /// True when `version` predates this controller process and the active set is still being rebuilt.
+    func shouldKeepPreRestartRoster(_ version: String?) -> Bool {
+        guard let version, !version.hasPrefix(epoch + "-") else { return false }
+        return NIODeadline.now() < warmUntil
     }
 
     public func currentVersion() -> String {

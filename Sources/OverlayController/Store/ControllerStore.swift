@@ -19,6 +19,12 @@ public protocol ControllerStore: Sendable {
                 checkToken: (TokenRecord) throws(EnrollmentError) -> Void,
                 issue: (String) throws(EnrollmentError) -> IssuedCertificate) throws -> NodeRecord
 
+    /// Registers a node whose certificate was made outside the controller
+    /// (`overlayctl node add --cert`), in one transaction: refuses a taken
+    /// name, an overlay IP outside `network` or already taken
+    /// (`EnrollmentError`). Nothing is stored when it throws.
+    func importNode(_ node: NodeRecord, network: String) throws -> NodeRecord
+
     func nodes() throws -> [NodeRecord]
     /// Returns false when there is no such node.
     func removeNode(named name: String) throws -> Bool

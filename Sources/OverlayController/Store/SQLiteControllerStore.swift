@@ -113,6 +113,27 @@ public final class SQLiteControllerStore: ControllerStore {
         }
     }
 
+    public func importNode(_ node: NodeRecord, network: String) throws -> NodeRecord {
+        try db.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE name = ?", arguments: [node.name]) == true {
+                throw EnrollmentError.nameTaken(node.name)
+            }
+            let range: IPv4Network
+            do { range = try IPv4Network(parsing: network) } catch { throw EnrollmentError.storage("\(error)") }
+            // The same checks as a requested IP at enrollment: in range, not the
+            // network or broadcast address, not registered to another node.
+            let ip = try Self.chooseIP(db, requested: node.overlayIP, network: range)
+            var stored = node
+            stored.overlayIP = ip.description
+            try db.execute(sql: """
+                INSERT INTO nodes (name, overlay_ip, overlay_ip_num, fingerprint, serial, certificate, registered_at, token_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [stored.name, stored.overlayIP, Int64(ip.value), stored.fingerprint, stored.serial,
+                                 stored.certificate, stored.registeredAt.timeIntervalSince1970, stored.tokenID])
+            return stored
+        }
+    }
+
     private static func chooseIP(_ db: Database, requested: String?, network: IPv4Network) throws -> IPv4Address {
         if let requested {
             guard let ip = IPv4Address(requested) else { throw EnrollmentError.invalidIP(requested) }
