@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OverlayController
 import OverlayCore
-import ServiceLifecycle
 
 @main
 struct ControllerCommand: AsyncParsableCommand {
@@ -56,19 +55,15 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.activeTimeout = activeTimeout
         flags.passphraseFile = passphraseFile
         flags.logLevel = logLevel
+        var configuration: ControllerConfiguration?
         do {
-            let configuration = try ControllerConfiguration.resolve(flags: flags, configFile: config)
-            let logger = LogSetup.bootstrap(label: "overlayd-controller", level: configuration.logLevel)
-            let notifier = SystemdNotifier()
-            let daemon = ControllerDaemon(configuration: configuration, logger: logger) {
-                notifier.ready(status: "serving")
-            }
-            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
-                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            notifier.stopping()
+            try await DaemonLauncher.run(program: "overlayd-controller", level: {
+                configuration = try ControllerConfiguration.resolve(flags: flags, configFile: config)
+                return configuration!.logLevel
+            }, makeService: { logger, onReady in
+                ControllerDaemon(configuration: configuration!, logger: logger, onReady: onReady)
+            })
         } catch {
-            FileHandle.standardError.write(Data("overlayd-controller: error: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OverlayCore
 import OverlayNode
-import ServiceLifecycle
 
 @main
 struct NodeCommand: AsyncParsableCommand {
@@ -76,19 +75,15 @@ struct NodeCommand: AsyncParsableCommand {
         flags.pingTimeout = pingTimeout
         flags.peerConnections = peerConnections
         flags.logLevel = logLevel
+        var configuration: NodeConfiguration?
         do {
-            let configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)
-            let logger = LogSetup.bootstrap(label: "overlayd-node", level: configuration.logLevel)
-            let notifier = SystemdNotifier()
-            let daemon = NodeDaemon(configuration: configuration, logger: logger) {
-                notifier.ready(status: "serving")
-            }
-            let group = ServiceGroup(configuration: .init(services: [.init(service: daemon)],
-                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            notifier.stopping()
+            try await DaemonLauncher.run(program: "overlayd-node", level: {
+                configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)
+                return configuration!.logLevel
+            }, makeService: { logger, onReady in
+                NodeDaemon(configuration: configuration!, logger: logger, onReady: onReady)
+            })
         } catch {
-            FileHandle.standardError.write(Data("overlayd-node: error: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
