@@ -108,7 +108,7 @@ struct Node: AsyncParsableCommand {
                 }
                 guard data.count <= 64 * 1024 else { throw ValidationError("\(cert) is larger than 64 KiB; give the node's certificate (node.crt)") }
                 let conn = try await socket.connect(socket.controllerPath())
-                let request = NodeAddRequest(certificate: String(decoding: data, as: UTF8.self))
+                let request = NodeImportRequest(certificate: String(decoding: data, as: UTF8.self))
                 let added = try await conn.json(.POST, "/v1/nodes", body: request, as: RegisteredNode.self)
                 if output.json { printJSON(OverlayJSON.encode(added, pretty: true)); return }
                 print("added node \(added.name) (\(added.overlayIP)), certificate sha256 \(added.fingerprint)")
@@ -133,6 +133,3 @@ struct Node: AsyncParsableCommand {
 }
 
 /// `POST /v1/nodes` body.
-private struct NodeAddRequest: Encodable {
-    var certificate: String
-}

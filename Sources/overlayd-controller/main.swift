@@ -10,7 +10,8 @@ struct ControllerCommand: AsyncParsableCommand {
         abstract: "The overlayd network controller: enrolls nodes and serves the roster.",
         discussion: """
             On first start with an empty --state-dir it creates the network: a CA (key encrypted with the \
-            passphrase), and the overlay range. Later starts reuse both. Nodes join with tokens made by \
+            passphrase), and the overlay range; a ca.crt/ca.key made with certs/make-ca.sh and placed there \
+            first is adopted instead. Later starts reuse both. Nodes join with tokens made by \
             'overlayctl token create'. Every option can also be set in the --config file (TOML, same names); \
             flags win. Durations read as 500ms, 10s, 5m, 1h.
 

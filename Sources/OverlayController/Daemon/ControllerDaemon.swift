@@ -48,7 +48,7 @@ public final class ControllerDaemon: Service {
         let control: HTTPServer
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: ControlAPI.router(.init(
-                configuration: c, range: network.range, caFingerprint: network.ca.certificate.fingerprint, store: store,
+                configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
                 roster: roster, tokens: tokens, startedAt: Date())), group: group, logger: logger)
         } catch {
             await api.shutdown()

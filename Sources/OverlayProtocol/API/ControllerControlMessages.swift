@@ -80,3 +80,10 @@ public struct NodeRemoved: Codable, Sendable {
     public var name: String
     public init(name: String) { self.name = name }
 }
+
+/// `POST /v1/nodes`: a node certificate made outside the controller
+/// (certs/make-node.sh), PEM, to register without a token.
+public struct NodeImportRequest: Codable, Sendable {
+    public var certificate: String
+    public init(certificate: String) { self.certificate = certificate }
+}

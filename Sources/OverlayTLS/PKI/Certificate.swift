@@ -139,6 +139,12 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
     }
 
+    /// True when key usage and extended key usage allow both TLS roles, as
+    /// every node both dials and answers.
+    public var allowsTLSClientAndServer: Bool {
+        X509_check_purpose(x509, X509_PURPOSE_SSL_CLIENT, 0) == 1 && X509_check_purpose(x509, X509_PURPOSE_SSL_SERVER, 0) == 1
+    }
+
     /// True when the subject is a CA (basicConstraints CA:TRUE).
     public var isCA: Bool { X509_check_ca(x509) >= 1 }
 
