@@ -134,6 +134,10 @@ let package = Package(
             dependencies: ["OverlayController", "OverlayTLS", "OverlayCore", "OverlayProtocol"]
         ),
         .testTarget(
+            name: "OverlayCoreTests",
+            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["OverlayCore", "OverlayProtocol"]
         ),
