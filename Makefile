@@ -40,7 +40,7 @@ demo: build
 	OVERLAYD_BIN="$(BIN)" ./scripts/demo.sh
 
 bench: deps
-	$(SWIFT) build -c release --product overlayd-bench
+	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/overlayd-bench $(BENCH_ARGS)
 
 clean:

@@ -131,6 +131,17 @@ final class TLSConnection {
         return buffer
     }
 
+    /// Appends the ciphertext waiting in the outbound BIO to `buffer`.
+    func drainOutbound(into buffer: inout ByteBuffer) {
+        let pending = pendingOutbound
+        guard pending > 0 else { return }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { raw in
+            var read = 0
+            _ = BIO_read_ex(outbound, raw.baseAddress, pending, &read)
+            return read
+        }
+    }
+
     var peerCertificate: Certificate? {
         guard let x = SSL_get0_peer_certificate(ssl) else { return nil }
         return Certificate(borrowing: x)

@@ -30,9 +30,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public private(set) var peerIdentity: PeerIdentity?
     public private(set) var negotiatedProtocol: String?
 
-    /// Largest plaintext slice encrypted at once, so a huge write does not
-    /// double its memory in the outbound BIO.
-    private static let writeSlice = 256 * 1024
+    /// Largest plaintext slice encrypted at once. The outbound memory BIO keeps
+    /// the largest buffer it ever held for the life of the connection, so this
+    /// bounds what an idle keep-alive connection retains.
+    private static let writeSlice = 32 * 1024
+    /// Ciphertext is handed to the channel in buffers of about this size.
+    private static let writeBatch = 1024 * 1024
 
     /// - Parameters:
     ///   - serverName: SNI to send (clients; ignored for IP literals).
@@ -214,6 +217,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func encryptAndWrite(context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
         var remaining = buffer
+        var batch = context.channel.allocator.buffer(capacity: min(remaining.readableBytes + 1024, Self.writeBatch + Self.writeSlice))
         repeat {
             let slice = remaining.readSlice(length: min(Self.writeSlice, remaining.readableBytes))!
             if let error = connection.write(slice) {
@@ -221,10 +225,13 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 fail(context: context, error)
                 return
             }
-            let ciphertext = connection.drainOutbound(allocator: context.channel.allocator)
-                ?? context.channel.allocator.buffer(capacity: 0)
-            context.write(wrapOutboundOut(ciphertext), promise: remaining.readableBytes == 0 ? promise : nil)
+            connection.drainOutbound(into: &batch)
+            if batch.readableBytes >= Self.writeBatch && remaining.readableBytes > 0 {
+                context.write(wrapOutboundOut(batch), promise: nil)
+                batch = context.channel.allocator.buffer(capacity: Self.writeBatch + Self.writeSlice)
+            }
         } while remaining.readableBytes > 0
+        context.write(wrapOutboundOut(batch), promise: promise)
     }
 
     private func flushCiphertext(context: ChannelHandlerContext) {

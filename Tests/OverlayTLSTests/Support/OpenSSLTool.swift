@@ -39,13 +39,19 @@ final class RunningTool: @unchecked Sendable {
         let tag = UUID().uuidString.prefix(8)
         stdoutPath = dir.file("openssl-\(tag).out")
         stderrPath = dir.file("openssl-\(tag).err")
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: OpenSSLTool.path)
         process.arguments = args
         process.standardInput = input
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        // Swift's concurrency threads block nearly every signal and a spawned child
+        // inherits that mask (SIGTERM, SIGINT, SIGALRM…): unblock for the spawn only.
+        var none = sigset_t(), saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
     }
 

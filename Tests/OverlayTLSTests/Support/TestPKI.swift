@@ -1,5 +1,5 @@
 import Foundation
-@testable import OverlayTLS
+import OverlayTLS
 
 /// A key and the certificate that binds it.
 struct Identity: Sendable {

@@ -25,8 +25,8 @@ final class TestServer: Sendable {
     }
 
     static func start(context: TLSContext, policy: PeerPolicy = .anyCertifiedPeer, echo: Bool = false,
-                      expectedBytes: Int = 0, closeTimeout: TimeAmount = .seconds(30),
-                      onActive: (@Sendable (ServerConnection) -> Void)? = nil) async throws -> TestServer {
+                      expectedBytes: Int = 0, handshakeTimeout: TimeAmount = Bound.handshake,
+                      closeTimeout: TimeAmount = .seconds(30)) async throws -> TestServer {
         let (stream, continuation) = AsyncStream.makeStream(of: ServerConnection.self)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
@@ -37,7 +37,7 @@ final class TestServer: Sendable {
                 let probe = WireProbe()
                 do {
                     let tls = try TLSHandler(context: context, policy: policy, handshakePromise: promise,
-                                             handshakeTimeout: Bound.handshake, closeTimeout: closeTimeout)
+                                             handshakeTimeout: handshakeTimeout, closeTimeout: closeTimeout)
                     try child.pipeline.syncOperations.addHandlers([probe, tls, collector])
                 } catch {
                     promise.fail(error)
@@ -46,7 +46,6 @@ final class TestServer: Sendable {
                 let connection = ServerConnection(channel: child, handshake: promise.futureResult,
                                                   collector: collector, probe: probe)
                 continuation.yield(connection)
-                onActive?(connection)
                 return child.eventLoop.makeSucceededVoidFuture()
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -69,4 +68,29 @@ extension AsyncStream where Element: Sendable {
             return next
         }
     }
+}
+
+/// Runs `body` against a fresh listener and closes the listener afterwards.
+func withServer<T>(context: TLSContext, policy: PeerPolicy = .anyCertifiedPeer, echo: Bool = false,
+                   expectedBytes: Int = 0, handshakeTimeout: TimeAmount = Bound.handshake,
+                   _ body: (TestServer) async throws -> T) async throws -> T {
+    let server = try await TestServer.start(context: context, policy: policy, echo: echo, expectedBytes: expectedBytes,
+                                            handshakeTimeout: handshakeTimeout)
+    do {
+        let result = try await body(server)
+        await server.close()
+        return result
+    } catch {
+        await server.close()
+        throw error
+    }
+}
+
+/// A TCP port that was free a moment ago, for tools that must be told a port.
+func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    try await channel.close().get()
+    return port
 }
