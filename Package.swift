@@ -131,7 +131,12 @@ let package = Package(
         ),
         .testTarget(
             name: "OverlayControllerTests",
-            dependencies: ["OverlayController", "OverlayTLS", "OverlayCore", "OverlayProtocol"]
+            dependencies: [
+                "OverlayController", "OverlayTLS", "OverlayCore", "OverlayProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "OverlayCoreTests",

@@ -51,6 +51,9 @@ static inline void overlay_SSL_CTX_set_overlay_options(SSL_CTX *ctx) {
 static inline int overlay_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
+static inline int overlay_SSL_get_ex_new_index(void) {
+    return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 static inline long overlay_BIO_set_mem_eof_return(BIO *b, long v) {
     return BIO_set_mem_eof_return(b, v);
 }

@@ -72,7 +72,14 @@ public final class HTTPClientConnection: Sendable {
         }
         let promise = channel.eventLoop.makePromise(of: Response.self)
         let request = HTTPClientResponseHandler.Request(head: head, body: body, promise: promise)
-        channel.writeAndFlush(request, promise: nil)
+        // A connection that already closed (e.g. its TLS handshake was refused
+        // just before this call) has no response handler left to complete
+        // `promise`: fail it with the write's error once the channel is closed,
+        // which is a no-op when the handler answered or failed it first.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let closed = channel.closeFuture
+        written.futureResult.whenFailure { error in closed.whenComplete { _ in promise.fail(error) } }
+        channel.writeAndFlush(request, promise: written)
         return try await promise.futureResult.get()
     }
 

@@ -10,16 +10,20 @@ final class TLSConnection {
     enum ReadResult { case data, wantMore, closed, failed(TLSError) }
 
     let context: TLSContext
+    let verification: PolicyVerification
     private let ssl: OpaquePointer
     private let inbound: OpaquePointer
     private let outbound: OpaquePointer
 
-    init(context: TLSContext, serverName: String? = nil) throws {
+    init(context: TLSContext, serverName: String? = nil, policy: PeerPolicy = .anyCertifiedPeer) throws {
         guard let ssl = SSL_new(context.ctx) else {
             throw TLSError.invalidConfiguration("SSL_new failed: \(OpenSSLErrorStack.drain())")
         }
         self.context = context
         self.ssl = ssl
+        verification = PolicyVerification(policy: policy)
+        // Borrowed, not retained: `verification` lives exactly as long as `ssl`.
+        SSL_set_ex_data(ssl, PolicyVerification.exIndex, Unmanaged.passUnretained(verification).toOpaque())
         inbound = BIO_new(BIO_s_mem())
         outbound = BIO_new(BIO_s_mem())
         _ = overlay_BIO_set_mem_eof_return(inbound, -1)
@@ -161,6 +165,7 @@ final class TLSConnection {
     private func classifyHandshakeFailure(_ error: Int32) -> TLSError {
         let verify = SSL_get_verify_result(ssl)
         let stack = OpenSSLErrorStack.drain()
+        if verify == X509_V_ERR_APPLICATION_VERIFICATION, let refusal = verification.refusal { return .peerNotAllowed(refusal) }
         if verify != X509_V_OK { return .peerCertificateRejected(VerifyResult.describe(verify)) }
         if stack.reasons.contains(where: { $0.contains("peer did not return a certificate") }) {
             return .peerCertificateMissing
@@ -180,6 +185,7 @@ final class TLSConnection {
         if reason.contains("certificate required") { return "it requires a client certificate (\(reason))" }
         if reason.contains("bad certificate") { return "it rejected our certificate (\(reason))" }
         if reason.contains("access denied") { return "it does not admit us (\(reason))" }
+        if reason.contains("handshake failure") { return "it refused our certificate or name (\(reason))" }
         return reason
     }
 }

@@ -58,7 +58,11 @@ public final class TLSContext: @unchecked Sendable {
                 case .none: mode = SSL_VERIFY_NONE
                 }
             }
-            SSL_CTX_set_verify(ctx, mode, nil)
+            // The policy hook runs inside verification, so a refusal is a real
+            // TLS alert to the peer rather than a silent close afterwards.
+            SSL_CTX_set_verify(ctx, mode) { preverified, store in
+                PolicyVerification.verify(preverified: preverified, store: store)
+            }
         case .pinnedCAFingerprint:
             guard role == .client else {
                 throw TLSError.invalidConfiguration("a pinned CA fingerprint is for clients bootstrapping trust")

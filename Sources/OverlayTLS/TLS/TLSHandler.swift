@@ -44,7 +44,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public init(context: TLSContext, serverName: String? = nil, policy: PeerPolicy = .anyCertifiedPeer,
                 handshakePromise: EventLoopPromise<PeerIdentity?>? = nil,
                 handshakeTimeout: TimeAmount = .seconds(10), closeTimeout: TimeAmount = .seconds(3)) throws {
-        self.connection = try TLSConnection(context: context, serverName: serverName)
+        self.connection = try TLSConnection(context: context, serverName: serverName, policy: policy)
         self.policy = policy
         self.handshakePromise = handshakePromise
         self.handshakeTimeout = handshakeTimeout
