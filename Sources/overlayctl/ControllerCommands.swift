@@ -5,12 +5,12 @@ import OverlayProtocol
 
 struct Roster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List registered nodes: overlay IP, endpoint, active, last seen (controller).")
-    @OptionGroup var socket: SocketOptions
+    @OptionGroup var socket: ControllerSocketOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await perform {
-            let conn = try await socket.connect(socket.controllerPath())
+            let conn = try await socket.connect()
             if output.json { printJSON(try await conn.request(.GET, "/v1/roster").body); return }
             let listing = try await conn.json(.GET, "/v1/roster", as: RosterListing.self)
             var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "ACTIVE", "LAST SEEN"])
@@ -28,7 +28,7 @@ struct Token: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a join token and print it (shown once).")
-        @OptionGroup var socket: SocketOptions
+        @OptionGroup var socket: ControllerSocketOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("How long the token is valid.", valueName: "duration")) var ttl = "1h"
         @Option(help: "How many nodes may join with it.") var uses = 1
@@ -41,7 +41,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             try await perform {
-                let conn = try await socket.connect(socket.controllerPath())
+                let conn = try await socket.connect()
                 let request = TokenCreateRequest(ttlSeconds: try DurationParser.parse(ttl), uses: uses, name: name)
                 let created = try await conn.json(.POST, "/v1/tokens", body: request, as: TokenCreated.self)
                 if output.json { printJSON(OverlayJSON.encode(created, pretty: true)); return }
@@ -53,12 +53,12 @@ struct Token: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List join tokens (never their secrets).")
-        @OptionGroup var socket: SocketOptions
+        @OptionGroup var socket: ControllerSocketOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await perform {
-                let conn = try await socket.connect(socket.controllerPath())
+                let conn = try await socket.connect()
                 if output.json { printJSON(try await conn.request(.GET, "/v1/tokens").body); return }
                 let list = try await conn.json(.GET, "/v1/tokens", as: TokenList.self)
                 var table = Table(header: ["ID", "NAME", "USES LEFT", "EXPIRES", "STATE"])
@@ -73,12 +73,12 @@ struct Token: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a join token so no further node can use it.")
-        @OptionGroup var socket: SocketOptions
+        @OptionGroup var socket: ControllerSocketOptions
         @Argument(help: "Token id, as 'token list' shows it.") var id: String
 
         func run() async throws {
             try await perform {
-                let conn = try await socket.connect(socket.controllerPath())
+                let conn = try await socket.connect()
                 let _: [String: String] = try await conn.json(.DELETE, "/v1/tokens/\(id)", as: [String: String].self)
                 print("revoked token \(id)")
             }
@@ -97,7 +97,7 @@ struct Node: AsyncParsableCommand {
                 only DNS SAN) and exactly one IP SAN: a free overlay IP inside the network. The node then starts \
                 from its state directory with no token. See certs/README.md.
                 """)
-        @OptionGroup var socket: SocketOptions
+        @OptionGroup var socket: ControllerSocketOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("The node's certificate, PEM (node.crt).", valueName: "file")) var cert: String
 
@@ -107,7 +107,7 @@ struct Node: AsyncParsableCommand {
                     throw ValidationError("cannot read the certificate file \(cert)")
                 }
                 guard data.count <= 64 * 1024 else { throw ValidationError("\(cert) is larger than 64 KiB; give the node's certificate (node.crt)") }
-                let conn = try await socket.connect(socket.controllerPath())
+                let conn = try await socket.connect()
                 let request = NodeImportRequest(certificate: String(decoding: data, as: UTF8.self))
                 let added = try await conn.json(.POST, "/v1/nodes", body: request, as: RegisteredNode.self)
                 if output.json { printJSON(OverlayJSON.encode(added, pretty: true)); return }
@@ -119,12 +119,12 @@ struct Node: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a node's registration: its certificate is refused from now on and its name and IP are free.")
-        @OptionGroup var socket: SocketOptions
+        @OptionGroup var socket: ControllerSocketOptions
         @Argument(help: "Node name.") var name: String
 
         func run() async throws {
             try await perform {
-                let conn = try await socket.connect(socket.controllerPath())
+                let conn = try await socket.connect()
                 let removed = try await conn.json(.DELETE, "/v1/nodes/\(name)", as: NodeRemoved.self)
                 print("removed node \(removed.name)")
             }

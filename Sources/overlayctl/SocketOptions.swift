@@ -3,7 +3,19 @@ import Foundation
 import NIOPosix
 import OverlayCore
 
-/// How to find the daemon, shared by every subcommand.
+/// How to find the controller, for controller subcommands.
+struct ControllerSocketOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The controller's control socket. (default: /run/overlayd/controller.sock)", valueName: "path"))
+    var socket: String?
+
+    func controllerPath() -> String { socket ?? SocketOptions.controllerSocket }
+
+    func connect() async throws -> HTTPClientConnection {
+        try await HTTPClientConnection.connect(unixSocket: controllerPath(), group: MultiThreadedEventLoopGroup.singleton)
+    }
+}
+
+/// How to find the daemon: a node, or for `status` either kind.
 struct SocketOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Control socket of the daemon to talk to.", valueName: "path"))
     var socket: String?
