@@ -30,6 +30,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("join-token"), help: ArgumentHelp("Join token for the first start.", valueName: "token"))
     var joinToken: String?
 
+    @Option(name: .customLong("request-ip"), help: ArgumentHelp("Overlay IP to ask for at enrollment (it must be free and in the network); default: the controller picks.", valueName: "ipv4"))
+    var requestIP: String?
+
     @Option(help: ArgumentHelp("Address peers connect to. (default: \(NodeConfiguration.defaultListen))", valueName: "addr:port"))
     var listen: String?
 
@@ -65,6 +68,7 @@ struct NodeCommand: AsyncParsableCommand {
         flags.name = name
         flags.stateDir = stateDir
         flags.joinToken = joinToken
+        flags.requestIP = requestIP
         flags.listen = listen
         flags.advertise = advertise
         flags.controller = controller

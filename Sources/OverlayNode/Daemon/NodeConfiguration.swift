@@ -7,6 +7,8 @@ public struct NodeConfiguration: Sendable {
     public var name: String
     public var stateDirectory: String
     public var joinToken: String?
+    /// The overlay IP to ask for at enrollment; nil lets the controller choose.
+    public var requestIP: String?
     public var listen: HostPort
     public var advertise: HostPort?
     /// Overrides the controller addresses stored at enrollment.
@@ -25,6 +27,7 @@ public struct NodeConfiguration: Sendable {
         public var name: String?
         public var stateDir: String?
         public var joinToken: String?
+        public var requestIP: String?
         public var listen: String?
         public var advertise: String?
         public var controller: String?
@@ -39,7 +42,7 @@ public struct NodeConfiguration: Sendable {
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, stateDir = "state-dir", joinToken = "join-token", listen, advertise, controller, socket
+            case name, stateDir = "state-dir", joinToken = "join-token", requestIP = "request-ip", listen, advertise, controller, socket
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
         }
@@ -51,6 +54,7 @@ public struct NodeConfiguration: Sendable {
             if let v = name { r.name = v }
             if let v = stateDir { r.stateDir = v }
             if let v = joinToken { r.joinToken = v }
+            if let v = requestIP { r.requestIP = v }
             if let v = listen { r.listen = v }
             if let v = advertise { r.advertise = v }
             if let v = controller { r.controller = v }
@@ -75,6 +79,9 @@ public struct NodeConfiguration: Sendable {
         }
         try NodeName.validate(name)
         let listen = try HostPort(parsing: m.listen ?? defaultListen)
+        if let ip = m.requestIP, IPv4Address(ip) == nil {
+            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "request-ip", reason: "'\(ip)' is not an IPv4 address")
+        }
         let level = m.logLevel.flatMap { Logger.Level(rawValue: $0) }
         if let raw = m.logLevel, level == nil {
             throw ConfigError.invalidValue(path: configFile ?? "command line", key: "log-level",
@@ -94,6 +101,7 @@ public struct NodeConfiguration: Sendable {
             name: name,
             stateDirectory: m.stateDir ?? "/var/lib/overlayd/node/\(name)",
             joinToken: m.joinToken,
+            requestIP: m.requestIP,
             listen: listen,
             advertise: try m.advertise.map { try HostPort(parsing: $0) },
             controller: try m.controller.map { try HostPort(parsing: $0) },

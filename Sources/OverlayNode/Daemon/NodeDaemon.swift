@@ -99,7 +99,7 @@ public final class NodeDaemon: Service {
         guard let tokenText = c.joinToken else { throw NodeError.needsToken(dir: c.stateDirectory) }
         let token = try JoinToken(parsing: tokenText)
         logger.notice("enrolling", metadata: ["node.name": "\(c.name)", "controller": "\(token.controllers.joined(separator: ","))"])
-        let identity = try await Enroller(name: c.name, token: token, requestedIP: nil, group: group, logger: logger).enroll()
+        let identity = try await Enroller(name: c.name, token: token, requestedIP: c.requestIP, group: group, logger: logger).enroll()
         try identity.save(to: c.stateDirectory, passphrase: passphrase)
         logger.notice("enrolled", metadata: ["node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)",
                                              "cert.sha256": "\(identity.certificate.fingerprint.prefix(16))"])
