@@ -3,13 +3,13 @@
 # P-256 key, encrypted as PKCS#8 with AES-256-CBC, and a self-signed CA
 # certificate. DIR/ca.crt and DIR/ca.key are ready to copy into an empty
 # controller state directory, which adopts them on its first start.
-# shellcheck disable=SC2015 # "A && B || die" chains are meant: die when any check fails
 set -eu
-LC_ALL=C
-export LC_ALL
-umask 077
 
 PROG=make-ca.sh
+# die, the passphrase readers and the exit trap; also sets LC_ALL=C, umask 077
+case $0 in */*) LIB=${0%/*}/lib ;; *) LIB=lib ;; esac
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$LIB/common.sh"
 
 usage() {
     cat <<EOF
@@ -31,62 +31,6 @@ and start it; see certs/README.md.
 EOF
 }
 
-die() {
-    printf '%s: error: %s\n' "$PROG" "$*" >&2
-    exit 1
-}
-
-WORK=
-STTY_SAVED=
-cleanup() {
-    if [ -n "$STTY_SAVED" ]; then stty "$STTY_SAVED" 2>/dev/null || true; fi
-    if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The passphrase as overlayd reads it: the whole file less trailing newlines.
-# openssl reads one line, so a passphrase must be one line.
-check_pass() {
-    case $PASS in
-        *"
-"*) die "the passphrase in $1 spans several lines; put it on one line" ;;
-    esac
-    [ "${#PASS}" -ge 8 ] || die "the passphrase in $1 is shorter than 8 bytes; overlayd refuses it: use a longer one"
-    [ "${#PASS}" -le 1000 ] || die "the passphrase in $1 is longer than 1000 bytes; openssl would cut it: use a shorter one"
-}
-
-read_pass_file() {
-    [ -f "$1" ] && [ -r "$1" ] || die "cannot read the passphrase file $1; give a readable file with -p"
-    PASS=$(cat "$1"; printf x)
-    PASS=${PASS%x}
-    while :; do
-        case $PASS in
-            *"
-"|*"$CR") PASS=${PASS%?} ;;
-            *) break ;;
-        esac
-    done
-    check_pass "$1"
-}
-
-prompt_pass() {
-    [ -t 0 ] || die "no -p PASSFILE given and standard input is not a terminal: put the passphrase in a file (mode 0600) and give it with -p"
-    STTY_SAVED=$(stty -g)
-    stty -echo
-    printf 'passphrase for the CA key: ' >&2
-    IFS= read -r PASS || PASS=
-    printf '\nthe same again: ' >&2
-    IFS= read -r again || again=
-    printf '\n' >&2
-    stty "$STTY_SAVED"
-    STTY_SAVED=
-    [ "$PASS" = "$again" ] || die "the two passphrases differ; run again"
-    check_pass "the prompt"
-}
-
-CR=$(printf '\r')
 PASSFILE=
 CN="overlayd network CA"
 DAYS=3650
@@ -113,7 +57,13 @@ if [ -e "$DIR/ca.key" ] || [ -e "$DIR/ca.crt" ]; then
     die "$DIR already holds a CA (ca.key or ca.crt); choose another DIR, or move the old files away first"
 fi
 
-if [ -n "$PASSFILE" ]; then read_pass_file "$PASSFILE"; else prompt_pass; fi
+if [ -n "$PASSFILE" ]; then
+    read_pass_file "$PASSFILE" -p
+else
+    prompt_pass "put the passphrase in a file (mode 0600) and give it with -p" \
+        'passphrase for the CA key: ' 'the same again: '
+fi
+PASS=$REPLY
 
 mkdir -p "$DIR" || die "cannot create $DIR"
 WORK=$DIR/.make-ca.$$
@@ -145,8 +95,8 @@ chmod 644 "$WORK/ca.crt"
 mv "$WORK/ca.key" "$DIR/ca.key"
 mv "$WORK/ca.crt" "$DIR/ca.crt"
 
-FP=$(openssl x509 -in "$DIR/ca.crt" -noout -fingerprint -sha256 | sed 's/^.*=//; s/://g' | tr 'A-F' 'a-f')
-UNTIL=$(openssl x509 -in "$DIR/ca.crt" -noout -enddate | sed 's/^notAfter=//')
+FP=$(cert_sha256 "$DIR/ca.crt")
+UNTIL=$(cert_until "$DIR/ca.crt")
 cat <<EOF
 made the CA "$CN" in $DIR
   $DIR/ca.crt  certificate, valid until $UNTIL

@@ -7,11 +7,12 @@
 # --state-dir OUT_DIR and no join token.
 # shellcheck disable=SC2015 # "A && B || die" chains are meant: die when any check fails
 set -eu
-LC_ALL=C
-export LC_ALL
-umask 077
 
 PROG=make-node.sh
+# die, the passphrase readers and the exit trap; also sets LC_ALL=C, umask 077
+case $0 in */*) LIB=${0%/*}/lib ;; *) LIB=lib ;; esac
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$LIB/common.sh"
 
 usage() {
     cat <<EOF
@@ -45,58 +46,6 @@ See certs/README.md.
 EOF
 }
 
-die() {
-    printf '%s: error: %s\n' "$PROG" "$*" >&2
-    exit 1
-}
-
-WORK=
-STTY_SAVED=
-cleanup() {
-    if [ -n "$STTY_SAVED" ]; then stty "$STTY_SAVED" 2>/dev/null || true; fi
-    if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A passphrase as overlayd reads it: the whole file less trailing newlines.
-# openssl reads one line, so a passphrase must be one line.
-check_pass() { # VALUE WHERE
-    case $1 in
-        *"
-"*) die "the passphrase in $2 spans several lines; put it on one line" ;;
-    esac
-    [ "${#1}" -ge 8 ] || die "the passphrase in $2 is shorter than 8 bytes; overlayd refuses it: use a longer one"
-    [ "${#1}" -le 1000 ] || die "the passphrase in $2 is longer than 1000 bytes; openssl would cut it: use a shorter one"
-}
-
-read_pass_file() { # FILE -> $REPLY
-    [ -f "$1" ] && [ -r "$1" ] || die "cannot read the passphrase file $1; give a readable file"
-    REPLY=$(cat "$1"; printf x)
-    REPLY=${REPLY%x}
-    while :; do
-        case $REPLY in
-            *"
-"|*"$CR") REPLY=${REPLY%?} ;;
-            *) break ;;
-        esac
-    done
-    check_pass "$REPLY" "$1"
-}
-
-prompt_pass() { # -> $REPLY
-    [ -t 0 ] || die "no -p PASSFILE given and standard input is not a terminal: give the CA key's passphrase file with -p"
-    STTY_SAVED=$(stty -g)
-    stty -echo
-    printf 'passphrase of the CA key: ' >&2
-    IFS= read -r REPLY || REPLY=
-    printf '\n' >&2
-    stty "$STTY_SAVED"
-    STTY_SAVED=
-    check_pass "$REPLY" "the prompt"
-}
-
 # Prints the dotted quad $1 as a number; fails when it is not one.
 ip_to_int() {
     case $1 in ''|*[!0-9.]*|*..*|.*|*.) return 1 ;; esac
@@ -113,7 +62,6 @@ ip_to_int() {
     echo $(( ($1 << 24) + ($2 << 16) + ($3 << 8) + $4 ))
 }
 
-CR=$(printf '\r')
 CA_DIR=
 PASSFILE=
 NODE_PASSFILE=
@@ -195,7 +143,11 @@ if [ -e "$OUT/node.key" ] || [ -e "$OUT/node.crt" ] || [ -e "$OUT/node.json" ]; 
     die "$OUT already holds a node identity; choose another -o, or move the old state directory away first"
 fi
 
-if [ -n "$PASSFILE" ]; then read_pass_file "$PASSFILE"; else prompt_pass; fi
+if [ -n "$PASSFILE" ]; then
+    read_pass_file "$PASSFILE"
+else
+    prompt_pass "give the CA key's passphrase file with -p" 'passphrase of the CA key: '
+fi
 CA_PASS=$REPLY
 if [ -n "$NODE_PASSFILE" ]; then
     read_pass_file "$NODE_PASSFILE"
@@ -263,8 +215,8 @@ chmod 644 "$WORK/node.crt" "$WORK/ca.crt" "$WORK/node.json"
 for f in node.key node.crt ca.crt node.json; do mv "$WORK/$f" "$OUT/$f"; done
 chmod 700 "$OUT"
 
-FP=$(openssl x509 -in "$OUT/node.crt" -noout -fingerprint -sha256 | sed 's/^.*=//; s/://g' | tr 'A-F' 'a-f')
-UNTIL=$(openssl x509 -in "$OUT/node.crt" -noout -enddate | sed 's/^notAfter=//')
+FP=$(cert_sha256 "$OUT/node.crt")
+UNTIL=$(cert_until "$OUT/node.crt")
 cat <<EOF
 made node $NAME ($IP in $NETWORK) in $OUT
   certificate sha256 $FP, valid until $UNTIL
