@@ -32,11 +32,11 @@ public final class HTTPServer: Sendable {
     public var port: Int? { serverChannel.localAddress?.port }
 
     /// Serves `router` over TLS on `host:port` (port 0 picks a free one).
-    public static func bind(host: String, port: Int, tls: TLSContext, policy: PeerPolicy = .anyCertifiedPeer,
+    public static func bind(host: String, port: Int, tls: TLSContextBox, policy: PeerPolicy = .anyCertifiedPeer,
                             router: HTTPRouter, group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
-            try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls, policy: policy))
+            try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls.current, policy: policy))
         }
         .bind(host: host, port: port).get()
         return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)

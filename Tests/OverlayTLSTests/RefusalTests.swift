@@ -85,6 +85,10 @@ struct RefusalTests {
         #expect(Self.error(outcome.client) == .peerNotAllowed("peer name bob does not match expected carol"))
         #expect(Self.error(outcome.client)?.description == "peer name bob does not match expected carol")
         #expect(outcome.clientReceived == 0)
+        // The refusal is a TLS alert, not a silent close: the listener is told.
+        #expect(Self.rejectedByPeer(outcome.serverErrors, saying: "handshake failure"),
+                "server saw \(outcome.server) \(outcome.serverErrors)")
+        #expect(!outcome.serverErrors.contains(.uncleanShutdown))
     }
 
     @Test("no client certificate where one is required: peerCertificateMissing on the server; the client is told")
@@ -106,5 +110,6 @@ struct RefusalTests {
         }
         #expect(reason.contains("revoked"))
         #expect(outcome.clientReceived == 0)
+        #expect(Self.rejectedByPeer(outcome.clientErrors, saying: "handshake failure"), "client saw \(outcome.clientErrors)")
     }
 }

@@ -14,7 +14,13 @@ enum NetworkAPI {
         var r = HTTPRouter()
         r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
 
-        r.on(.POST, "/v1/enroll/nonce") { _, _ in .json(nonces.issue()) }
+        r.on(.POST, "/v1/enroll/nonce") { _, _ throws(HTTPResponse) in
+            guard let nonce = nonces.issue() else {
+                throw .error(.serviceUnavailable, "too_many_enrollments",
+                             "too many enrollments in progress (\(nonces.capacity) nonces outstanding); retry in a minute")
+            }
+            return .json(nonce)
+        }
 
         r.on(.POST, "/v1/enroll") { request, _ throws(HTTPResponse) in
             let body = try request.decode(EnrollRequest.self)

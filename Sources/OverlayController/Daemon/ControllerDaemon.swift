@@ -61,7 +61,9 @@ public final class ControllerDaemon: Service {
         ])
         onReady()
 
+        let renewal = Task { await network.renewServerCertificate(configuration: c, logger: logger) }
         try? await gracefulShutdown()
+        renewal.cancel()
 
         logger.notice("controller stopping: finishing requests in flight")
         await api.shutdown()

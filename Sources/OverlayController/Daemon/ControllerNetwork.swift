@@ -10,9 +10,13 @@ import OverlayTLS
 struct ControllerNetwork {
     let ca: CertificateAuthority
     let range: IPv4Network
-    let serverContext: TLSContext
+    /// Swapped for a freshly signed one every `serverCertificateRenewal`, so a
+    /// controller that runs for months never presents an expired certificate.
+    let serverContext: TLSContextBox
 
     static let controllerName = "overlayd-controller"
+    static let serverCertificateValidity: TimeInterval = 30 * 86_400
+    static let serverCertificateRenewal: TimeInterval = 86_400
 
     static func openOrCreate(configuration c: ControllerConfiguration, store: any ControllerStore,
                              passphrase: [UInt8], logger: Logger) throws -> ControllerNetwork {
@@ -51,15 +55,8 @@ struct ControllerNetwork {
             logger.notice("created a new network", metadata: ["network": "\(range)", "ca.sha256": "\(ca.certificate.fingerprint)"])
         }
 
-        let hosts = c.advertise.map(\.host) + [c.listen.host]
-        let ips = Array(Set(hosts.filter { IPv4Address($0) != nil && $0 != "0.0.0.0" })).sorted()
-        let names = Array(Set(hosts.filter { IPv4Address($0) == nil && !$0.contains(":") })).sorted()
-        let key = try PrivateKey.generate()
-        let csr = try CertificateSigningRequest(commonName: controllerName, key: key)
-        let cert = try ca.sign(request: csr, name: controllerName, dnsNames: names, ipAddresses: ips, validity: 30 * 86_400)
-        let context = try TLSContext(role: .server, configuration: .mutual(certificate: cert, key: key, ca: ca.certificate,
-                                                                           clientAuthentication: .optional))
-        return ControllerNetwork(ca: ca, range: range, serverContext: context)
+        let context = try issueServerContext(ca: ca, configuration: c)
+        return ControllerNetwork(ca: ca, range: range, serverContext: TLSContextBox(context))
     }
 }
 
@@ -99,6 +96,35 @@ extension ControllerNetwork {
         }
         do { return try CertificateAuthority(certificate: certificate, key: key) } catch {
             throw ControllerError.cannotAdoptCA("\(error)")
+        }
+    }
+}
+
+extension ControllerNetwork {
+    /// A new key and certificate for the controller (CN `overlayd-controller`,
+    /// SANs for the advertised and listen addresses), kept in memory only.
+    static func issueServerContext(ca: CertificateAuthority, configuration c: ControllerConfiguration) throws -> TLSContext {
+        let hosts = c.advertise.map(\.host) + [c.listen.host]
+        let ips = Array(Set(hosts.filter { IPv4Address($0) != nil && $0 != "0.0.0.0" })).sorted()
+        let names = Array(Set(hosts.filter { IPv4Address($0) == nil && !$0.contains(":") })).sorted()
+        let key = try PrivateKey.generate()
+        let csr = try CertificateSigningRequest(commonName: controllerName, key: key)
+        let cert = try ca.sign(request: csr, name: controllerName, dnsNames: names, ipAddresses: ips,
+                               validity: serverCertificateValidity)
+        return try TLSContext(role: .server, configuration: .mutual(certificate: cert, key: key, ca: ca.certificate,
+                                                                    clientAuthentication: .optional))
+    }
+
+    /// Re-issues the controller's certificate every day until cancelled.
+    func renewServerCertificate(configuration c: ControllerConfiguration, logger: Logger) async {
+        while true {
+            do { try await Task.sleep(nanoseconds: UInt64(Self.serverCertificateRenewal * 1e9)) } catch { return }
+            do {
+                serverContext.replace(with: try Self.issueServerContext(ca: ca, configuration: c))
+                logger.info("controller certificate renewed", metadata: ["valid.days": "\(Int(Self.serverCertificateValidity / 86_400))"])
+            } catch {
+                logger.error("cannot renew the controller certificate; the current one stays in use", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

@@ -23,6 +23,11 @@ public enum Passphrase {
         guard bytes.count >= 8 else {
             throw ConfigError.passphraseUnreadable(path: path, reason: "the passphrase must be at least 8 bytes")
         }
+        // OpenSSL reads PEM passphrases as C strings of at most 1023 bytes:
+        // anything else would encrypt a key that can never be decrypted.
+        guard !bytes.contains(0), bytes.count <= 1023 else {
+            throw ConfigError.passphraseUnreadable(path: path, reason: "the passphrase must be text of at most 1023 bytes without NUL bytes (e.g. make it with: head -c 32 /dev/urandom | base64)")
+        }
         return bytes
     }
 }

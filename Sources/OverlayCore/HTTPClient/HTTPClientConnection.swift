@@ -60,7 +60,10 @@ public final class HTTPClientConnection: Sendable {
 
     public var isActive: Bool { channel.isActive }
 
-    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Response {
+    /// Sends one request and waits at most `timeout` for the whole answer; on
+    /// timeout the connection is closed, since its state is then unknown.
+    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil,
+                        timeout: TimeAmount = .seconds(30)) async throws -> Response {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "host", value: authority)
         head.headers.add(name: "user-agent", value: "overlayd/1")
@@ -80,20 +83,34 @@ public final class HTTPClientConnection: Sendable {
         let closed = channel.closeFuture
         written.futureResult.whenFailure { error in closed.whenComplete { _ in promise.fail(error) } }
         channel.writeAndFlush(request, promise: written)
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: timeout) {
+            promise.fail(HTTPRequestTimeout(method: method.rawValue, path: path, seconds: Double(timeout.nanoseconds) / 1e9))
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
         return try await promise.futureResult.get()
     }
 
     /// Sends a JSON body and decodes a JSON answer; 4xx/5xx become `APIError`.
     public func json<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none,
-                                       as: Reply.Type) async throws -> Reply {
+                                       as: Reply.Type, timeout: TimeAmount = .seconds(30)) async throws -> Reply {
         let bytes = body.map { OverlayJSONBridge.encode($0) }
-        let response = try await request(method, path, body: bytes)
+        let response = try await request(method, path, body: bytes, timeout: timeout)
         return try OverlayJSONBridge.decodeReply(response, as: Reply.self)
     }
 
     public func close() async {
         try? await channel.close().get()
     }
+}
+
+/// No complete answer in time: the peer is up but not answering.
+public struct HTTPRequestTimeout: Error, Sendable, CustomStringConvertible {
+    public var method: String
+    public var path: String
+    public var seconds: Double
+    public var description: String { "no answer to \(method) \(path) within \(DurationParser.format(seconds))" }
 }
 
 public enum ControlSocketError: Error, Sendable, CustomStringConvertible {

@@ -31,10 +31,11 @@ final class ControllerClient: Sendable {
     /// How many TLS connections this client has opened (for benchmarks and status).
     var connectionCount: Int { connects.value }
 
-    func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, as: Reply.Type) async throws -> Reply {
+    func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, as: Reply.Type,
+                                timeout: TimeInterval) async throws -> Reply {
         let conn = try await current()
         do {
-            return try await conn.json(method, path, body: body, as: Reply.self)
+            return try await conn.json(method, path, body: body, as: Reply.self, timeout: .nanoseconds(Int64(timeout * 1e9)))
         } catch let error as APIError {
             throw error
         } catch {

@@ -18,12 +18,23 @@ struct RosterPoller: Sendable {
 
     func run() async {
         var failures = 0
+        var lastRefusal: String?
         while !Task.isCancelled {
             do {
                 try await pollOnce()
                 failures = 0
+                lastRefusal = nil
                 if cache.markReachable(true) {
                     logger.notice("controller reachable", metadata: ["controller": "\(client.description)", "roster.version": "\(cache.version ?? "-")"])
+                }
+            } catch let refusal as APIError {
+                // The controller is up and answers, but refuses this node: say what it said, once.
+                failures += 1
+                _ = cache.markReachable(true)
+                if lastRefusal != refusal.message {
+                    lastRefusal = refusal.message
+                    logger.error("the controller refuses this node's roster requests; keeping the last roster",
+                                 metadata: ["controller": "\(client.description)", "code": "\(refusal.error)", "reason": "\(refusal.message)"])
                 }
             } catch {
                 failures += 1
@@ -46,7 +57,8 @@ struct RosterPoller: Sendable {
 
     func pollOnce() async throws {
         let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort)
-        let reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self)
+        let reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
+                                          timeout: max(1, min(interval, 10)))
         let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes)
         if !added.isEmpty || !removed.isEmpty {
             logger.info("roster changed", metadata: ["roster.version": "\(reply.version)", "joined": "\(added.joined(separator: ","))",
@@ -58,31 +70,11 @@ struct RosterPoller: Sendable {
     /// A clean stop: tell the controller we are leaving (bounded wait).
     func leave() async {
         do {
-            let reply = try await withTimeout(seconds: 2) {
-                try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self)
-            }
+            let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self, timeout: 2)
             logger.notice("left the active roster", metadata: ["node.name": "\(reply.name)"])
         } catch {
             logger.warning("could not tell the controller we are leaving; it will drop us after its active timeout",
                            metadata: ["error": "\(error)"])
         }
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    var seconds: TimeInterval
-    var description: String { "timed out after \(DurationParser.format(seconds))" }
-}
-
-/// Runs `body`, failing with `TimeoutError` if it takes longer than `seconds`.
-func withTimeout<T: Sendable>(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            throw TimeoutError(seconds: seconds)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

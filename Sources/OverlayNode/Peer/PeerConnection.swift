@@ -12,8 +12,10 @@ struct PeerConnection: Sendable {
     let channel: any Channel
     let peer: PeerIdentity
 
+    /// Connects and completes the mutual-TLS handshake by `deadline`.
     static func connect(to entry: RosterEntry, context: TLSContext, group: any EventLoopGroup,
-                        timeout: TimeAmount) async throws(PingError) -> PeerConnection {
+                        deadline: NIODeadline) async throws(PingError) -> PeerConnection {
+        let budget = Double((deadline - .now()).nanoseconds) / 1e9
         let endpoint: HostPort
         do { endpoint = try HostPort(parsing: entry.endpoint) } catch { throw .invalidEndpoint(entry.endpoint) }
         let policy = PeerPolicy.expectNode(name: entry.name, overlayIP: entry.overlayIP, fingerprint: entry.fingerprint)
@@ -21,12 +23,13 @@ struct PeerConnection: Sendable {
         let handshake = loop.makePromise(of: PeerIdentity?.self)
         do {
             let channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(timeout)
+                .connectTimeout(max(.milliseconds(1), deadline - .now()))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(TLSHandler(context: context, policy: policy, handshakePromise: handshake, handshakeTimeout: timeout))
+                        try sync.addHandler(TLSHandler(context: context, policy: policy, handshakePromise: handshake,
+                                                 handshakeDeadline: deadline))
                         try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
                         try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
                         try sync.addHandler(PingClientHandler())
@@ -37,14 +40,17 @@ struct PeerConnection: Sendable {
             return PeerConnection(channel: channel, peer: identity)
         } catch {
             handshake.fail(error)
-            throw PingError.classify(error)
+            throw PingError.classify(error, budget: budget)
         }
     }
 
     func ping(seq: UInt64, timeout: TimeAmount) async throws(PingError) -> PongReceipt {
         let promise = channel.eventLoop.makePromise(of: PongReceipt.self)
-        channel.writeAndFlush(PingClientHandler.Outgoing(seq: seq, timeout: timeout, promise: promise), promise: nil)
-        do { return try await promise.futureResult.get() } catch { throw PingError.classify(error) }
+        // On a channel that already closed (the peer refused us right after the
+        // handshake) the handler that would answer `promise` is gone: fail it here.
+        channel.writeAndFlush(PingClientHandler.Outgoing(seq: seq, timeout: timeout, promise: promise))
+            .whenFailure { promise.fail(PingError.classify($0, budget: 0)) }
+        do { return try await promise.futureResult.get() } catch { throw PingError.classify(error, budget: Double(timeout.nanoseconds) / 1e9) }
     }
 
     func close() async {

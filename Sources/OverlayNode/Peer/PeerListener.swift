@@ -30,6 +30,8 @@ struct PeerListener: Sendable {
                     try sync.addHandler(TLSHandler(context: context))
                     try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
                     try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
+                    // A connection with no PING for this long is closed; dialers ping far more often.
+                    try sync.addHandler(IdleStateHandler(readTimeout: .minutes(5)))
                     try sync.addHandler(PeerResponder(roster: roster, logger: logger))
                 }
             }

@@ -23,6 +23,14 @@ final class PeerResponder: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted(let peer, _, _)? = event as? TLSUserEvent {
             self.peer = peer
+            // Only active roster members may hold a connection: refuse others at once.
+            if let peer, let reason = roster.admits(peer) {
+                refuse(context: context, peer: peer, reason: reason)
+                return
+            }
+        } else if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -32,10 +40,7 @@ final class PeerResponder: ChannelInboundHandler {
         case .ping(let seq, let sentAt):
             guard let peer else { return }
             if let reason = roster.admits(peer) {
-                logger.warning("refused PING", metadata: ["peer.name": "\(peer.name)", "peer.address": "\(context.channel.remoteAddress?.description ?? "?")", "reason": "\(reason)"])
-                context.writeAndFlush(wrapOutboundOut(.error(reason))).whenComplete { [channel = context.channel] _ in
-                    channel.close(promise: nil)
-                }
+                refuse(context: context, peer: peer, reason: reason)
                 return
             }
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
@@ -44,6 +49,15 @@ final class PeerResponder: ChannelInboundHandler {
         case .pong, .error:
             // Only the dialing side expects these; ignore rather than fail the channel.
             break
+        }
+    }
+
+    /// An ERROR frame in words, then close: the dialer learns why.
+    private func refuse(context: ChannelHandlerContext, peer: PeerIdentity, reason: String) {
+        logger.warning("refused peer", metadata: ["peer.name": "\(peer.name)", "peer.address": "\(context.channel.remoteAddress?.description ?? "?")",
+                                                  "reason": "\(reason)"])
+        context.writeAndFlush(wrapOutboundOut(.error(reason))).whenComplete { [channel = context.channel] _ in
+            channel.close(promise: nil)
         }
     }
 

@@ -52,7 +52,7 @@ final class PingClientHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(PingError.classify(error))
+        failAll(PingError.classify(error, budget: 0))
         context.close(promise: nil)
     }
 

@@ -7,6 +7,8 @@ import OverlayTLS
 public enum PingError: Error, Sendable, Equatable, CustomStringConvertible {
     case refused(String)
     case timeout(Double)
+    case connectTimeout(Double)
+    case handshakeTimeout(Double)
     case certificateRejected(String)
     case rejectedByPeer(String)
     case refusedByPeer(String)
@@ -19,6 +21,8 @@ public enum PingError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .refused(let e): return "connection refused by \(e)"
         case .timeout(let s): return "timeout: no PONG within \(Int(s * 1000))ms"
+        case .connectTimeout(let s): return "timeout: no TCP connection within \(Int(s * 1000))ms"
+        case .handshakeTimeout(let s): return "timeout: TLS handshake not finished within \(Int(s * 1000))ms"
         case .certificateRejected(let r): return "certificate rejected: \(r)"
         case .rejectedByPeer(let r): return "peer rejected us: \(r)"
         case .refusedByPeer(let r): return "peer refused the PING: \(r)"
@@ -29,21 +33,22 @@ public enum PingError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func classify(_ error: any Error) -> PingError {
+    /// `budget`: the seconds the failed step had, for the timeout messages.
+    static func classify(_ error: any Error, budget: Double) -> PingError {
         if let p = error as? PingError { return p }
         if let tls = error as? TLSError {
             switch tls {
             case .peerCertificateRejected(let r), .peerNotAllowed(let r): return .certificateRejected(r)
             case .peerCertificateMissing: return .certificateRejected("peer sent no certificate")
             case .rejectedByPeer(let r): return .rejectedByPeer(r)
-            case .handshakeTimeout: return .timeout(0)
+            case .handshakeTimeout: return .handshakeTimeout(budget)
             default: return .protocolError(tls.description)
             }
         }
         if let frame = error as? PeerFrameError { return .protocolError(frame.description) }
         if let io = error as? IOError, io.errnoCode == ECONNREFUSED { return .refused("peer (nothing listening)") }
         if error is NIOConnectionError || error is ChannelError {
-            if case ChannelError.connectTimeout = error { return .timeout(0) }
+            if case ChannelError.connectTimeout = error { return .connectTimeout(budget) }
             let text = "\(error)"
             if text.contains("refused") || text.contains("Connection refused") { return .refused("peer (nothing listening)") }
             return .unreachable(text)

@@ -65,23 +65,25 @@ final class PingScheduler: Sendable {
         }
     }
 
+    /// One exchange, connect and handshake included, finished within `timeout`.
     func pingOnce(_ entry: RosterEntry, seq: UInt64) async throws(PingError) -> PongReceipt {
-        let budget = TimeAmount.nanoseconds(Int64(timeout * 1e9))
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1e9))
+        func remaining() -> TimeAmount { max(.milliseconds(1), deadline - .now()) }
         switch mode {
         case .perRound:
-            let connection = try await dial(entry, timeout: budget)
+            let connection = try await dial(entry, deadline: deadline)
             defer { Task { await connection.close() } }
-            return try await connection.ping(seq: seq, timeout: budget)
+            return try await connection.ping(seq: seq, timeout: remaining())
         case .persistent:
             let connection: PeerConnection
             if let held = pool.reusable(for: entry) {
                 connection = held
             } else {
-                connection = try await dial(entry, timeout: budget)
+                connection = try await dial(entry, deadline: deadline)
                 pool.keep(connection, for: entry)
             }
             do {
-                return try await connection.ping(seq: seq, timeout: budget)
+                return try await connection.ping(seq: seq, timeout: remaining())
             } catch {
                 pool.drop(entry.name)
                 throw error
@@ -89,9 +91,9 @@ final class PingScheduler: Sendable {
         }
     }
 
-    private func dial(_ entry: RosterEntry, timeout: TimeAmount) async throws(PingError) -> PeerConnection {
+    private func dial(_ entry: RosterEntry, deadline: NIODeadline) async throws(PingError) -> PeerConnection {
         dialed.increment()
-        return try await PeerConnection.connect(to: entry, context: context, group: group, timeout: timeout)
+        return try await PeerConnection.connect(to: entry, context: context, group: group, deadline: deadline)
     }
 
     /// Closes every held peer connection (shutdown).
@@ -105,7 +107,7 @@ final class PingScheduler: Sendable {
         let budget = TimeAmount.nanoseconds(Int64(timeout * 1e9))
         let connection: PeerConnection
         do {
-            connection = try await dial(entry, timeout: budget)
+            connection = try await dial(entry, deadline: .now() + budget)
         } catch {
             return [PingResult(seq: nextSequence(), rttMs: nil, error: error.description)]
         }

@@ -43,10 +43,13 @@ public final class CertificateSigningRequest: @unchecked Sendable {
             _ = OpenSSLErrorStack.drain()
             throw PKIError.invalidRequest("the request's signature does not verify with its own public key")
         }
-        let bits = EVP_PKEY_get_bits(key)
-        let isEC = EVP_PKEY_is_a(key, "EC") == 1
+        var group = [CChar](repeating: 0, count: 64)
+        var groupLength = 0
+        let isP256 = EVP_PKEY_is_a(key, "EC") == 1
+            && EVP_PKEY_get_group_name(key, &group, group.count, &groupLength) == 1
+            && String(decoding: group.prefix(groupLength).map { UInt8(bitPattern: $0) }, as: UTF8.self) == "prime256v1"
         let isEd = EVP_PKEY_is_a(key, "ED25519") == 1
-        guard (isEC && bits >= 256) || isEd else {
+        guard isP256 || isEd else {
             throw PKIError.invalidRequest("unsupported key type; use ECDSA P-256 or Ed25519")
         }
     }

@@ -21,7 +21,9 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Encrypted PKCS#8 PEM ("BEGIN ENCRYPTED PRIVATE KEY").
     public func encryptedPEM(passphrase: [UInt8]) throws -> String {
-        guard !passphrase.isEmpty else { throw PKIError.signingFailed("refusing to write a private key with an empty passphrase") }
+        guard !passphrase.isEmpty, !passphrase.contains(0), passphrase.count <= 1023 else {
+            throw PKIError.signingFailed("refusing to encrypt a private key with an empty passphrase, one with NUL bytes, or one over 1023 bytes (it could not be read back)")
+        }
         let bytes = try MemoryBIO.writing { bio in
             passphrase.withUnsafeBytes { pass in
                 PEM_write_bio_PKCS8PrivateKey(bio, pkey, EVP_aes_256_cbc(),

@@ -53,9 +53,6 @@ final class TLSConnection {
         buffer.moveReaderIndex(to: buffer.writerIndex)
     }
 
-    /// The network closed: further reads see EOF instead of "retry".
-    func markInboundEOF() { _ = overlay_BIO_set_mem_eof_return(inbound, 0) }
-
     func handshake() -> Step {
         ERR_clear_error()
         let rc = SSL_do_handshake(ssl)

@@ -17,6 +17,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let connection: TLSConnection
     private let policy: PeerPolicy
     private let handshakeTimeout: TimeAmount
+    /// When given, the handshake must finish by then (a caller's overall budget), whatever `handshakeTimeout` says.
+    private let handshakeDeadline: NIODeadline?
     private let closeTimeout: TimeAmount
     private var handshakePromise: EventLoopPromise<PeerIdentity?>?
     private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
@@ -43,11 +45,13 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ///   - handshakePromise: completed with the verified peer, or failed with a `TLSError`.
     public init(context: TLSContext, serverName: String? = nil, policy: PeerPolicy = .anyCertifiedPeer,
                 handshakePromise: EventLoopPromise<PeerIdentity?>? = nil,
-                handshakeTimeout: TimeAmount = .seconds(10), closeTimeout: TimeAmount = .seconds(3)) throws {
+                handshakeTimeout: TimeAmount = .seconds(10), handshakeDeadline: NIODeadline? = nil,
+                closeTimeout: TimeAmount = .seconds(3)) throws {
         self.connection = try TLSConnection(context: context, serverName: serverName, policy: policy)
         self.policy = policy
         self.handshakePromise = handshakePromise
         self.handshakeTimeout = handshakeTimeout
+        self.handshakeDeadline = handshakeDeadline
         self.closeTimeout = closeTimeout
     }
 
@@ -60,6 +64,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
+        closePromise?.succeed(())
+        closePromise = nil
         failPending(TLSError.handshakeFailed("TLS handler removed"))
     }
 
@@ -89,7 +95,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard state == .idle else { return }
         state = .handshaking
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: handshakeTimeout) {
+        let deadline = min(NIODeadline.now() + handshakeTimeout, handshakeDeadline ?? .distantFuture)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = bound.value
             guard handler.state == .handshaking else { return }
             handler.fail(context: context, TLSError.handshakeTimeout)
@@ -244,7 +251,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch state {
         case .active:
             state = .closing
-            closePromise = promise
+            // Always hold a promise, so a later close() can wait on this one.
+            closePromise = promise ?? context.eventLoop.makePromise()
             if connection.shutdown() {
                 flushCiphertext(context: context)
                 state = .closed
@@ -262,7 +270,9 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 handler.closePromise = nil
             }
         case .closing:
-            if let promise { closePromise?.futureResult.cascade(to: promise) }
+            if let promise {
+                if let closePromise { closePromise.futureResult.cascade(to: promise) } else { context.close(promise: promise) }
+            }
         case .idle, .handshaking:
             state = .closed
             failPending(TLSError.handshakeFailed("connection closed locally before the handshake finished"))
