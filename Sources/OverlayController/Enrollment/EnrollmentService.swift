@@ -36,6 +36,10 @@ public struct EnrollmentService: Sendable {
                 guard JoinProof.verify(proof: request.proof, verifier: token.verifier, tokenID: request.tokenID,
                                        nonce: request.nonce, name: request.name, requestedIP: request.requestedIP,
                                        csrPEM: request.csr) else { throw .badProof }
+            }, isRetry: { existing in
+                guard request.requestedIP == nil || request.requestedIP == existing.overlayIP,
+                      let cert = try? Certificate(pem: existing.certificate) else { return false }
+                return cert.publicKeyDER == csr.publicKeyDER
             }, issue: { ip throws(EnrollmentError) in
                 do {
                     let cert = try ca.sign(request: csr, name: request.name, ipAddresses: [ip],
@@ -50,9 +54,14 @@ public struct EnrollmentService: Sendable {
         } catch {
             throw .storage("\(error)")
         }
-        roster.registered(node)
-        logger.notice("node enrolled", metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)",
-                                                  "token.id": "\(request.tokenID)", "cert.sha256": "\(node.fingerprint.prefix(16))"])
+        if node.registeredAt < now {
+            logger.notice("enrollment repeated with the same key; answering with the stored certificate",
+                          metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)"])
+        } else {
+            roster.registered(node)
+            logger.notice("node enrolled", metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)",
+                                                      "token.id": "\(request.tokenID)", "cert.sha256": "\(node.fingerprint.prefix(16))"])
+        }
         return EnrollResponse(name: node.name, overlayIP: node.overlayIP, network: network.description,
                               certificate: node.certificate, caCertificate: ca.certificate.pem)
     }

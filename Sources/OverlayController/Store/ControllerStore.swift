@@ -15,8 +15,12 @@ public protocol ControllerStore: Sendable {
     /// Flow 1 in one transaction: check the token (via `checkToken`), refuse a
     /// taken name or IP, pick an IP, sign via `issue`, store the node, consume one use.
     /// Nothing is stored when any step throws.
+    /// `isRetry` recognises a repeat of an enrollment that already succeeded
+    /// (same name, same key, valid proof): the stored node is returned and
+    /// nothing else happens, so a node whose answer was lost can ask again.
     func enroll(_ attempt: EnrollmentAttempt,
                 checkToken: (TokenRecord) throws(EnrollmentError) -> Void,
+                isRetry: (NodeRecord) -> Bool,
                 issue: (String) throws(EnrollmentError) -> IssuedCertificate) throws -> NodeRecord
 
     /// Registers a node whose certificate was made outside the controller
@@ -28,6 +32,15 @@ public protocol ControllerStore: Sendable {
     func nodes() throws -> [NodeRecord]
     /// Returns false when there is no such node.
     func removeNode(named name: String) throws -> Bool
+}
+
+extension ControllerStore {
+    /// Enrollment without retry recognition.
+    public func enroll(_ attempt: EnrollmentAttempt,
+                       checkToken: (TokenRecord) throws(EnrollmentError) -> Void,
+                       issue: (String) throws(EnrollmentError) -> IssuedCertificate) throws -> NodeRecord {
+        try enroll(attempt, checkToken: checkToken, isRetry: { _ in false }, issue: issue)
+    }
 }
 
 public struct TokenRecord: Sendable, Equatable {

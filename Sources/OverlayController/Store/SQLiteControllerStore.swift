@@ -84,6 +84,7 @@ public final class SQLiteControllerStore: ControllerStore {
 
     public func enroll(_ attempt: EnrollmentAttempt,
                        checkToken: (TokenRecord) throws(EnrollmentError) -> Void,
+                       isRetry: (NodeRecord) -> Bool,
                        issue: (String) throws(EnrollmentError) -> IssuedCertificate) throws -> NodeRecord {
         try db.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [attempt.tokenID]) else {
@@ -91,6 +92,10 @@ public final class SQLiteControllerStore: ControllerStore {
             }
             let token = Self.token(row)
             try checkToken(token)
+            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [attempt.name]).map(Self.node),
+               isRetry(existing) {
+                return existing
+            }
             if token.revoked { throw EnrollmentError.tokenRevoked(token.id) }
             if token.expiresAt <= attempt.now { throw EnrollmentError.tokenExpired(token.id) }
             if token.usesLeft <= 0 { throw EnrollmentError.tokenUsedUp(token.id) }
@@ -157,11 +162,7 @@ public final class SQLiteControllerStore: ControllerStore {
 
     public func nodes() throws -> [NodeRecord] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY overlay_ip_num").map { row in
-                NodeRecord(name: row["name"], overlayIP: row["overlay_ip"], fingerprint: row["fingerprint"], serial: row["serial"],
-                           certificate: row["certificate"], registeredAt: Date(timeIntervalSince1970: row["registered_at"]),
-                           tokenID: row["token_id"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY overlay_ip_num").map(Self.node)
         }
     }
 
@@ -170,6 +171,12 @@ public final class SQLiteControllerStore: ControllerStore {
             try db.execute(sql: "DELETE FROM nodes WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
+    }
+
+    private static func node(_ row: Row) -> NodeRecord {
+        NodeRecord(name: row["name"], overlayIP: row["overlay_ip"], fingerprint: row["fingerprint"], serial: row["serial"],
+                   certificate: row["certificate"], registeredAt: Date(timeIntervalSince1970: row["registered_at"]),
+                   tokenID: row["token_id"])
     }
 
     private static func token(_ row: Row) -> TokenRecord {

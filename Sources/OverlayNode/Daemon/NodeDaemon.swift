@@ -99,7 +99,17 @@ public final class NodeDaemon: Service {
         guard let tokenText = c.joinToken else { throw NodeError.needsToken(dir: c.stateDirectory) }
         let token = try JoinToken(parsing: tokenText)
         logger.notice("enrolling", metadata: ["node.name": "\(c.name)", "controller": "\(token.controllers.joined(separator: ","))"])
-        let identity = try await Enroller(name: c.name, token: token, requestedIP: c.requestIP, group: group, logger: logger).enroll()
+        // The key is saved before enrolling, so a retry after a lost answer presents the same key.
+        let keyPath = NodeIdentity.paths(c.stateDirectory).key
+        let key: PrivateKey
+        if FileManager.default.fileExists(atPath: keyPath) {
+            key = try PrivateKey.load(file: keyPath, passphrase: passphrase)
+        } else {
+            key = try PrivateKey.generate()
+            try key.write(file: keyPath, passphrase: passphrase)
+        }
+        let identity = try await Enroller(name: c.name, token: token, requestedIP: c.requestIP, group: group, logger: logger)
+            .enroll(key: key)
         try identity.save(to: c.stateDirectory, passphrase: passphrase)
         logger.notice("enrolled", metadata: ["node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)",
                                              "cert.sha256": "\(identity.certificate.fingerprint.prefix(16))"])

@@ -16,8 +16,9 @@ struct Enroller {
     let group: any EventLoopGroup
     let logger: Logger
 
-    func enroll() async throws -> NodeIdentity {
-        let key = try PrivateKey.generate()
+    /// Enrolls with `key`, which the caller has already saved: if the answer
+    /// is lost, a retry with the same key gets the same certificate back.
+    func enroll(key: PrivateKey) async throws -> NodeIdentity {
         let csr = try CertificateSigningRequest(commonName: name, key: key)
         let context = try TLSContext(role: .client, configuration: TLSConfiguration(
             certificateChain: [], privateKey: nil, trust: .pinnedCAFingerprint(token.caFingerprint), clientAuthentication: .none))

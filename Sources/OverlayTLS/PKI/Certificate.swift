@@ -69,6 +69,9 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
     }
 
+    /// The subject public key (SubjectPublicKeyInfo DER).
+    public var publicKeyDER: [UInt8] { PublicKeyDER.encode(X509_get0_pubkey(x509)) }
+
     /// SHA-256 over the DER encoding, lower-case hex: what tokens pin and rosters publish.
     public var fingerprint: String { Digest.hex(Digest.sha256(der)) }
 
@@ -154,5 +157,17 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
 
     public var description: String {
         "certificate '\(commonName ?? "?")' serial \(serial) sha256 \(fingerprint.prefix(16))…"
+    }
+}
+
+/// SubjectPublicKeyInfo encoding, to compare keys across certificates and requests.
+enum PublicKeyDER {
+    static func encode(_ key: OpaquePointer?) -> [UInt8] {
+        guard let key else { return [] }
+        var pointer: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_PUBKEY(key, &pointer)
+        guard length > 0, let pointer else { return [] }
+        defer { overlay_OPENSSL_free(pointer) }
+        return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
     }
 }

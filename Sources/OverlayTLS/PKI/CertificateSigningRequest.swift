@@ -34,6 +34,9 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         return String(decoding: bytes ?? [], as: UTF8.self)
     }
 
+    /// The requested public key (SubjectPublicKeyInfo DER).
+    public var publicKeyDER: [UInt8] { PublicKeyDER.encode(X509_REQ_get0_pubkey(req)) }
+
     public var commonName: String? { Certificate.commonName(of: X509_REQ_get_subject_name(req)) }
 
     /// Checks the request's self-signature, i.e. that the sender holds the key.
