@@ -18,7 +18,7 @@ final class ControllerClient: Sendable {
     private let context: TLSContext
     private let group: any EventLoopGroup
     private let connection = NIOLockedValueBox<HTTPClientConnection?>(nil)
-    private let connects = ManagedAtomicCounter()
+    private let connects = EventCounter()
 
     init(addresses: [HostPort], context: TLSContext, group: any EventLoopGroup) {
         self.addresses = addresses
@@ -70,11 +70,4 @@ final class ControllerClient: Sendable {
         let conn = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c }
         await conn?.close()
     }
-}
-
-/// A lock-protected counter; Sendable without atomics packages.
-final class ManagedAtomicCounter: Sendable {
-    private let box = NIOLockedValueBox(0)
-    func increment() { box.withLockedValue { $0 += 1 } }
-    var value: Int { box.withLockedValue { $0 } }
 }

@@ -10,12 +10,12 @@ import OverlayTLS
 struct PeerListener: Sendable {
     let channel: any Channel
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
-    let accepted: ManagedAtomicCounter
+    let accepted: EventCounter
 
     static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
                      logger: Logger) async throws -> PeerListener {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-        let accepted = ManagedAtomicCounter()
+        let accepted = EventCounter()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

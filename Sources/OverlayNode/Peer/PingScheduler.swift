@@ -21,7 +21,7 @@ final class PingScheduler: Sendable {
     let logger: Logger
     let mode: PeerConnectionMode
     private let pool = PeerConnectionPool()
-    let dialed = ManagedAtomicCounter()
+    let dialed = EventCounter()
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
