@@ -77,7 +77,7 @@ struct Status: AsyncParsableCommand {
                     overlay IP:  \(s.overlayIP) (network \(s.network))
                     listen:      \(s.listen)
                     controller:  \(s.controller) (\(s.controllerReachable ? "reachable" : "UNREACHABLE"), last roster \(Format.ago(s.lastRosterAt)))
-                    roster:      version \(s.rosterVersion ?? "-")
+                    roster:      version \(s.rosterVersion ?? "-") (\(s.rosterPolls) polls over \(s.controllerConnections) TLS connection(s))
                     peers:       \(s.peersUp)/\(s.peers) up (\(s.peerConnections) connections; \(s.peerConnectionsDialed) dialed, \(s.peerConnectionsAccepted) accepted)
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)

@@ -45,6 +45,9 @@ extension EndToEnd {
                     #expect(status.peers == 2 && status.peersUp == 2)
                     #expect(status.controllerReachable)
                     #expect(status.rosterVersion != nil)
+                    // Keep-alive: several polls, one TLS connection to the controller.
+                    #expect(status.rosterPolls >= 2 && status.controllerConnections == 1,
+                            "\(node.name): \(status.rosterPolls) polls over \(status.controllerConnections) connections")
                     #expect(status.overlayIP == listing.nodes.first { $0.name == node.name }?.overlayIP)
                 }
             }

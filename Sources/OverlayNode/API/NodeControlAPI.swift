@@ -13,6 +13,7 @@ enum NodeControlAPI {
         var book: PeerHealthBook
         var scheduler: PingScheduler
         var listener: PeerListener
+        var client: ControllerClient
         var startedAt: Date
     }
 
@@ -28,6 +29,7 @@ enum NodeControlAPI {
                                     peers: peers.count, peersUp: peers.filter { $0.state == "up" }.count,
                                     peerConnections: c.scheduler.mode.rawValue, peerConnectionsDialed: c.scheduler.dialed.value,
                                     peerConnectionsAccepted: c.listener.accepted.value,
+                                    controllerConnections: c.client.connectionCount, rosterPolls: snap.polls,
                                     startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

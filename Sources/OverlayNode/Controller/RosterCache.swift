@@ -12,6 +12,7 @@ final class RosterCache: Sendable {
         var entries: [String: RosterEntry] = [:]
         var receivedAt: Date?
         var controllerReachable = false
+        var polls = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -20,6 +21,7 @@ final class RosterCache: Sendable {
         state.withLockedValue { s in
             s.version = version
             s.receivedAt = now
+            s.polls += 1
             guard let entries else { return ([], []) }
             let old = Set(s.entries.keys)
             s.entries = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

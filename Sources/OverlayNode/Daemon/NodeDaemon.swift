@@ -50,7 +50,7 @@ public final class NodeDaemon: Service {
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
-                controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, startedAt: Date())),
+                controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, startedAt: Date())),
                 group: group, logger: logger)
         } catch {
             await listener.close()

@@ -42,13 +42,19 @@ public struct NodeStatus: Codable, Sendable {
     /// TLS connections this node has dialed to peers / accepted from peers since it started.
     public var peerConnectionsDialed: Int
     public var peerConnectionsAccepted: Int
+    /// TLS connections opened to the controller since start: stays at 1 while keep-alive holds.
+    public var controllerConnections: Int
+    /// Roster requests answered since start.
+    public var rosterPolls: Int
     public var startedAt: Date
     public var uptimeSeconds: Double
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,
                 peerConnections: String, peerConnectionsDialed: Int, peerConnectionsAccepted: Int,
-                startedAt: Date, uptimeSeconds: Double) {
+                controllerConnections: Int, rosterPolls: Int, startedAt: Date, uptimeSeconds: Double) {
+        self.controllerConnections = controllerConnections
+        self.rosterPolls = rosterPolls
         self.peerConnections = peerConnections
         self.peerConnectionsDialed = peerConnectionsDialed
         self.peerConnectionsAccepted = peerConnectionsAccepted
