@@ -1,5 +1,6 @@
 # overlayd — build, test, demo. `make demo` and `make test` need nothing else on a
 # fresh Debian machine with Swift: both run `make deps` first.
+export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT       ?= swift
 CONFIG      ?= debug
 BUILD_FLAGS ?=
