@@ -14,6 +14,9 @@ public final class HTTPServer: Sendable {
     public static let maxBodyBytes = 64 * 1024
     /// A keep-alive connection silent this long is closed (nodes poll every 10 s by default).
     public static let idleTimeout = TimeAmount.minutes(5)
+    /// Connections beyond this many are closed at once, so a flood cannot use up
+    /// the process's file descriptors (the units set LimitNOFILE=65536).
+    public static let maxConnections = 32_768
 
     private let serverChannel: any Channel
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
@@ -62,7 +65,17 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
-                connections.withLockedValue { $0[id] = channel }
+                let admitted = connections.withLockedValue { open in
+                    guard open.count < maxConnections else { return false }
+                    open[id] = channel
+                    return true
+                }
+                guard admitted else {
+                    logger.warning("connection refused: too many open connections", metadata: [
+                        "peer.address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(maxConnections)"])
+                    // A failed initializer makes the bootstrap close the new channel.
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+                }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))

@@ -12,6 +12,9 @@ struct PeerListener: Sendable {
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
     let accepted: EventCounter
 
+    /// Peers hold one connection each; beyond this, new ones are closed at once.
+    static let maxConnections = 8192
+
     static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
                      logger: Logger) async throws -> PeerListener {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
@@ -23,7 +26,17 @@ struct PeerListener: Sendable {
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
                 accepted.increment()
-                connections.withLockedValue { $0[id] = channel }
+                let admitted = connections.withLockedValue { open in
+                    guard open.count < maxConnections else { return false }
+                    open[id] = channel
+                    return true
+                }
+                guard admitted else {
+                    logger.warning("peer connection refused: too many open connections",
+                                   metadata: ["peer.address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(maxConnections)"])
+                    // A failed initializer makes the bootstrap close the new channel.
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+                }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
