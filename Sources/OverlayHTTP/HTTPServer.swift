@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OverlayCore
 import OverlayTLS
 
 /// An HTTP/1.1 JSON server on either a TLS listener (the controller's network
@@ -19,12 +19,11 @@ public final class HTTPServer: Sendable {
     public static let maxConnections = 32_768
 
     private let serverChannel: any Channel
-    private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+    private let connections: ConnectionRegistry
     private let socketPath: String?
     private let logger: Logger
 
-    private init(serverChannel: any Channel, connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>,
-                 socketPath: String?, logger: Logger) {
+    private init(serverChannel: any Channel, connections: ConnectionRegistry, socketPath: String?, logger: Logger) {
         self.serverChannel = serverChannel
         self.connections = connections
         self.socketPath = socketPath
@@ -37,7 +36,7 @@ public final class HTTPServer: Sendable {
     /// Serves `router` over TLS on `host:port` (port 0 picks a free one).
     public static func bind(host: String, port: Int, tls: TLSContextBox, policy: PeerPolicy = .anyCertifiedPeer,
                             router: HTTPRouter, group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
-        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let connections = ConnectionRegistry(limit: maxConnections)
         let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
             try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls.current, policy: policy))
         }
@@ -49,7 +48,7 @@ public final class HTTPServer: Sendable {
     public static func bind(unixSocket path: String, router: HTTPRouter, group: any EventLoopGroup,
                             logger: Logger) async throws -> HTTPServer {
         try UnixSocketPath.prepare(path)
-        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let connections = ConnectionRegistry(limit: maxConnections)
         let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
         chmod(path, 0o660)
@@ -57,27 +56,14 @@ public final class HTTPServer: Sendable {
     }
 
     private static func bootstrap(group: any EventLoopGroup, router: HTTPRouter, logger: Logger,
-                                  connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>,
+                                  connections: ConnectionRegistry,
                                   below: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let id = ObjectIdentifier(channel)
-                let admitted = connections.withLockedValue { open in
-                    guard open.count < maxConnections else { return false }
-                    open[id] = channel
-                    return true
-                }
-                guard admitted else {
-                    logger.warning("connection refused: too many open connections", metadata: [
-                        "peer.address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(maxConnections)"])
-                    // A failed initializer makes the bootstrap close the new channel.
-                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
-                }
-                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
-                return channel.eventLoop.makeCompletedFuture {
+                connections.admit(channel, logger: logger).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try below(channel)
@@ -91,15 +77,14 @@ public final class HTTPServer: Sendable {
     /// Graceful stop, bounded by `timeout`.
     public func shutdown(timeout: TimeAmount = .seconds(5)) async {
         try? await serverChannel.close().get()
-        let open = connections.withLockedValue { Array($0.values) }
-        for channel in open {
+        for channel in connections.channels {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
         let deadline = NIODeadline.now() + timeout
-        while !connections.withLockedValue({ $0.isEmpty }), NIODeadline.now() < deadline {
+        while !connections.isEmpty, NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
-        for channel in connections.withLockedValue({ Array($0.values) }) { try? await channel.close().get() }
+        for channel in connections.channels { try? await channel.close().get() }
         if let socketPath { unlink(socketPath) }
     }
 }

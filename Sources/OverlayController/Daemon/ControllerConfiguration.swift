@@ -70,11 +70,7 @@ public struct ControllerConfiguration: Sendable {
             let wildcard = ["0.0.0.0", "::", "*"].contains(listen.host)
             advertise = [wildcard ? HostPort(host: ProcessInfo.processInfo.hostName, port: listen.port) : listen]
         }
-        let level = merged.logLevel.flatMap { Logger.Level(rawValue: $0) }
-        if let raw = merged.logLevel, level == nil {
-            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "log-level",
-                                           reason: "'\(raw)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
+        let level = try LogLevelSetting.parse(merged.logLevel, source: configFile ?? "command line")
         return ControllerConfiguration(
             stateDirectory: merged.stateDir ?? defaultStateDirectory,
             listen: listen,
@@ -84,6 +80,6 @@ public struct ControllerConfiguration: Sendable {
             activeTimeout: try DurationParser.parse(merged.activeTimeout ?? "30s"),
             passphraseFile: merged.passphraseFile,
             certificateValidity: try DurationParser.parse(merged.certificateValidity ?? "365d"),
-            logLevel: level ?? .info)
+            logLevel: level)
     }
 }

@@ -75,12 +75,9 @@ public final class Roster: Sendable {
             let deadline = NIODeadline.now() + .nanoseconds(Int64(activeTimeout * 1e9))
             expire(&s)
             s.seen[name] = now
-            if let m = s.active[name], m.endpoint == endpoint {
-                s.active[name] = Member(endpoint: endpoint, lastSeen: now, deadline: deadline)
-            } else {
-                s.active[name] = Member(endpoint: endpoint, lastSeen: now, deadline: deadline)
-                s.counter += 1
-            }
+            let previous = s.active.updateValue(Member(endpoint: endpoint, lastSeen: now, deadline: deadline), forKey: name)
+            // Joining or moving changes the roster; a plain heartbeat does not.
+            if previous?.endpoint != endpoint { s.counter += 1 }
             return version(s)
         }
     }

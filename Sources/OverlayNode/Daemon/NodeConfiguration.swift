@@ -82,11 +82,7 @@ public struct NodeConfiguration: Sendable {
         if let ip = m.requestIP, IPv4Address(ip) == nil {
             throw ConfigError.invalidValue(path: configFile ?? "command line", key: "request-ip", reason: "'\(ip)' is not an IPv4 address")
         }
-        let level = m.logLevel.flatMap { Logger.Level(rawValue: $0) }
-        if let raw = m.logLevel, level == nil {
-            throw ConfigError.invalidValue(path: configFile ?? "command line", key: "log-level",
-                                           reason: "'\(raw)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
+        let level = try LogLevelSetting.parse(m.logLevel, source: configFile ?? "command line")
         let ping = try DurationParser.parse(m.pingInterval ?? "15s")
         let roster = try DurationParser.parse(m.rosterInterval ?? "10s")
         guard ping >= 0.05, roster >= 0.05 else {
@@ -111,6 +107,6 @@ public struct NodeConfiguration: Sendable {
             pingInterval: ping,
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
             peerConnections: mode,
-            logLevel: level ?? .info)
+            logLevel: level)
     }
 }

@@ -1,7 +1,7 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import OverlayCore
 import OverlayProtocol
 import OverlayTLS
 
@@ -9,7 +9,7 @@ import OverlayTLS
 /// only), then the frame codec, then the responder that checks the roster.
 struct PeerListener: Sendable {
     let channel: any Channel
-    private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
+    private let connections: ConnectionRegistry
     let accepted: EventCounter
 
     /// Peers hold one connection each; beyond this, new ones are closed at once.
@@ -17,28 +17,15 @@ struct PeerListener: Sendable {
 
     static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
                      logger: Logger) async throws -> PeerListener {
-        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let connections = ConnectionRegistry(limit: maxConnections)
         let accepted = EventCounter()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let id = ObjectIdentifier(channel)
                 accepted.increment()
-                let admitted = connections.withLockedValue { open in
-                    guard open.count < maxConnections else { return false }
-                    open[id] = channel
-                    return true
-                }
-                guard admitted else {
-                    logger.warning("peer connection refused: too many open connections",
-                                   metadata: ["peer.address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(maxConnections)"])
-                    // A failed initializer makes the bootstrap close the new channel.
-                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
-                }
-                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
-                return channel.eventLoop.makeCompletedFuture {
+                return connections.admit(channel, logger: logger).flatMapThrowing {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(TLSHandler(context: context))
                     try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
@@ -56,6 +43,6 @@ struct PeerListener: Sendable {
 
     func close() async {
         try? await channel.close().get()
-        for c in connections.withLockedValue({ Array($0.values) }) { try? await c.close().get() }
+        for c in connections.channels { try? await c.close().get() }
     }
 }

@@ -124,11 +124,7 @@ final class TLSConnection {
         let pending = pendingOutbound
         guard pending > 0 else { return nil }
         var buffer = allocator.buffer(capacity: pending)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { raw in
-            var read = 0
-            _ = BIO_read_ex(outbound, raw.baseAddress, pending, &read)
-            return read
-        }
+        drainOutbound(into: &buffer)
         return buffer
     }
 

@@ -15,7 +15,6 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var state: State = .idle
     private let connection: TLSConnection
-    private let policy: PeerPolicy
     private let handshakeTimeout: TimeAmount
     /// When given, the handshake must finish by then (a caller's overall budget), whatever `handshakeTimeout` says.
     private let handshakeDeadline: NIODeadline?
@@ -48,7 +47,6 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 handshakeTimeout: TimeAmount = .seconds(10), handshakeDeadline: NIODeadline? = nil,
                 closeTimeout: TimeAmount = .seconds(3)) throws {
         self.connection = try TLSConnection(context: context, serverName: serverName, policy: policy)
-        self.policy = policy
         self.handshakePromise = handshakePromise
         self.handshakeTimeout = handshakeTimeout
         self.handshakeDeadline = handshakeDeadline
@@ -144,7 +142,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Trust-anchor checks the handshake could not do itself, then the policy hook.
+    /// Trust-anchor checks the handshake could not do itself (pinned CA), and the identity handed upwards.
     private func verifyPeer() -> TLSError? {
         guard let leaf = connection.peerCertificate else {
             if connection.context.role == .client { return .peerCertificateMissing }
@@ -164,7 +162,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         let identity = PeerIdentity(certificate: leaf)
-        if let reason = policy.check(identity) { return .peerNotAllowed(reason) }
+        // With a network CA the policy already ran in OpenSSL's verify callback
+        // (PolicyVerification); a pinned CA is only checked here, so its policy too.
+        if case .pinnedCAFingerprint = connection.context.configuration.trust,
+           let reason = connection.verification.policy.check(identity) {
+            return .peerNotAllowed(reason)
+        }
         peerIdentity = identity
         return nil
     }
