@@ -35,6 +35,7 @@ public final class ControllerDaemon: Service {
         let store = try SQLiteControllerStore(path: c.stateDirectory + "/controller.db")
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
         let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout)
+        let mesh = MeshService(roster: roster)
         let nonces = NonceStore()
         let enrollment = EnrollmentService(store: store, ca: network.ca, nonces: nonces, network: network.range,
                                            certificateValidity: c.certificateValidity, roster: roster, logger: logger)
@@ -43,13 +44,13 @@ public final class ControllerDaemon: Service {
         let group = MultiThreadedEventLoopGroup.singleton
 
         let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port, tls: network.serverContext,
-                                            router: NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, logger: logger),
+                                            router: NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger),
                                             group: group, logger: logger)
         let control: HTTPServer
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: ControlAPI.router(.init(
                 configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
-                roster: roster, tokens: tokens, startedAt: Date())), group: group, logger: logger)
+                roster: roster, mesh: mesh, tokens: tokens, startedAt: Date())), group: group, logger: logger)
         } catch {
             await api.shutdown()
             throw error

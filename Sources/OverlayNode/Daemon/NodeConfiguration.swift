@@ -19,6 +19,8 @@ public struct NodeConfiguration: Sendable {
     public var pingInterval: TimeInterval
     public var pingTimeout: TimeInterval
     public var peerConnections: PeerConnectionMode
+    /// The smallest smoothed-RTT change (seconds) worth a health-report entry, with 25 %.
+    public var reportRTTFloor: TimeInterval
     public var logLevel: Logger.Level
 
     public static let defaultListen = "0.0.0.0:7444"
@@ -37,6 +39,7 @@ public struct NodeConfiguration: Sendable {
         public var pingInterval: String?
         public var pingTimeout: String?
         public var peerConnections: String?
+        public var reportRTTFloor: String?
         public var logLevel: String?
 
         public init() {}
@@ -45,6 +48,7 @@ public struct NodeConfiguration: Sendable {
             case name, stateDir = "state-dir", joinToken = "join-token", requestIP = "request-ip", listen, advertise, controller, socket
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
+            case reportRTTFloor = "report-rtt-floor"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -64,6 +68,7 @@ public struct NodeConfiguration: Sendable {
             if let v = pingInterval { r.pingInterval = v }
             if let v = pingTimeout { r.pingTimeout = v }
             if let v = peerConnections { r.peerConnections = v }
+            if let v = reportRTTFloor { r.reportRTTFloor = v }
             if let v = logLevel { r.logLevel = v }
             return r
         }
@@ -107,6 +112,7 @@ public struct NodeConfiguration: Sendable {
             pingInterval: ping,
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
             peerConnections: mode,
+            reportRTTFloor: try DurationParser.parse(m.reportRTTFloor ?? "1ms"),
             logLevel: level)
     }
 }
