@@ -167,3 +167,31 @@ import Testing
         #expect(clean?.entries[0].forSeconds == nil)
     }
 }
+
+@Suite struct MeshViewJSONTests {
+    @Test("the streamed /v1/mesh JSON decodes to exactly the view JSONEncoder would give, escapes included")
+    func streamedEqualsEncoded() throws {
+        let names = ["alice", "bob", "carol", "dave"]
+        let m = MeshMatrix()
+        m.syncActive(version: "v1") { names }
+        let now = Date(timeIntervalSince1970: 2_000_000)
+        let nasty = "refused: \"quoted\" \\ back\nslash\ttab \u{1} ünïcode"
+        for a in names where a != "dave" {
+            let entries = names.filter { $0 != a }.map { b in
+                a == "alice" && b == "bob"
+                    ? HealthReportEntry(peer: b, state: .down, rttMs: 3.25, forSeconds: 30, error: nasty)
+                    : HealthReportEntry(peer: b, state: .up, rttMs: 0.1234567, forSeconds: 60, error: nil)
+            }
+            _ = m.ingest(reporter: a, report: HealthReport(seq: 1, full: true, entries: entries), now: now)
+        }
+        let builder = MeshViewBuilder(snapshot: m.snapshot(), active: names.enumerated().map { .init(name: $1, overlayIP: "100.64.0.\($0 + 1)") })
+        for brokenOnly in [false, true] {
+            let expected = builder.build(rosterVersion: "v1", now: now, brokenOnly: brokenOnly)
+            let bytes = MeshViewJSON.encode(builder, rosterVersion: "v1", now: now, brokenOnly: brokenOnly)
+            let decoded = try OverlayJSON.decoder().decode(MeshView.self, from: Data(bytes))
+            #expect(decoded == expected)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: OverlayJSON.encode(expected), as: UTF8.self) + "\n",
+                    "byte for byte the OverlayJSON dialect")
+        }
+    }
+}

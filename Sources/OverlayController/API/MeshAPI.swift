@@ -15,7 +15,7 @@ enum MeshAPI {
         case let other?:
             throw .error(.badRequest, "invalid_query", "broken=\(other) is not one of 1, true, 0, false")
         }
-        return .json(mesh.view(brokenOnly: brokenOnly))
+        return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: mesh.viewJSON(brokenOnly: brokenOnly))
     }
 
     static func ingest(_ report: HealthReport?, from node: String, rosterVersion: String, mesh: MeshService,

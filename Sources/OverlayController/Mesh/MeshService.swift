@@ -22,11 +22,21 @@ public final class MeshService: Sendable {
     /// The mesh between the nodes active now. `brokenOnly` keeps the node summaries but only
     /// the pairs that are not up, so a 1000-node network's answer is not a million pairs.
     public func view(brokenOnly: Bool = false, now: Date = Date()) -> MeshView {
+        let (builder, version) = builder()
+        return builder.build(rosterVersion: version, now: now, brokenOnly: brokenOnly)
+    }
+
+    /// The same view as JSON (what `/v1/mesh` serves), written pair by pair without holding the pairs.
+    public func viewJSON(brokenOnly: Bool = false, now: Date = Date()) -> [UInt8] {
+        let (builder, version) = builder()
+        return MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly)
+    }
+
+    private func builder() -> (MeshViewBuilder, String) {
         let version = roster.currentVersion()
         matrix.syncActive(version: version) { roster.activeNames() }
         let active = roster.listing().filter(\.active).map { MeshViewBuilder.Node(name: $0.name, overlayIP: $0.overlayIP) }
-        return MeshViewBuilder(snapshot: matrix.snapshot(), active: active)
-            .build(rosterVersion: version, now: now, brokenOnly: brokenOnly)
+        return (MeshViewBuilder(snapshot: matrix.snapshot(), active: active), version)
     }
 
     /// Health-report totals since the controller started.

@@ -3,7 +3,9 @@ import OverlayProtocol
 
 /// Turns a matrix snapshot and the active nodes into the `MeshView` that
 /// `overlayctl mesh`, `/v1/mesh` and the status page read. Pure: no lock,
-/// no clock beyond `now`.
+/// no clock beyond `now`. The pairs can be collected (`build`) or handed
+/// out one at a time (`walk`), so a million-pair answer can be written
+/// without holding a million values.
 struct MeshViewBuilder {
     struct Node {
         var name: String
@@ -13,39 +15,42 @@ struct MeshViewBuilder {
     let snapshot: MeshMatrix.Snapshot
     let active: [Node]
 
-    /// Every ordered pair between active nodes, or with `brokenOnly` just those that are not up
-    /// (`down`, and `unknown` from a node that has reported at all: a node that never reported is
-    /// one `no-report` flag, not N-1 unknown pairs).
     func build(rosterVersion: String, now: Date, brokenOnly: Bool) -> MeshView {
+        var pairs: [MeshPair] = []
+        let nodes = walk(brokenOnly: brokenOnly) { pairs.append($0) }
+        return MeshView(rosterVersion: rosterVersion, generatedAt: now, pairs: pairs, nodes: nodes)
+    }
+
+    /// Calls `emit` for every ordered pair between active nodes, sorted by `from` then `to`, or with
+    /// `brokenOnly` just those that are not up (`down`, and `unknown` from a node that has reported at all:
+    /// a node that never reported is one `no-report` flag, not N-1 unknown pairs). Returns the node summaries.
+    func walk(brokenOnly: Bool, _ emit: (MeshPair) -> Void) -> [MeshNodeSummary] {
         let nodes = active.sorted { $0.name < $1.name }
         let numbers = nodes.map { snapshot.numbers[$0.name] }
         let rows = numbers.map { n in n.flatMap { snapshot.rows[$0] } }
         let count = nodes.count
 
-        func pair(_ a: Int, _ b: Int) -> (state: MeshPair.State, rtt: Float?, exception: MeshMatrix.Exception?) {
-            guard let row = rows[a], let peer = numbers[b] else { return (.unknown, nil, nil) }
-            if row.isUp(peer) { return (.up, row.upRTT[Int(peer)], nil) }
-            if let e = row.exceptions[peer] { return (e.state, e.rttMs, e) }
-            return (.unknown, nil, nil)
+        func state(_ a: Int, _ b: Int) -> MeshPair.State {
+            guard let row = rows[a], let peer = numbers[b] else { return .unknown }
+            if row.isUp(peer) { return .up }
+            return row.exceptions[peer]?.state ?? .unknown
         }
 
         var reachableBy = [Int](repeating: 0, count: count)
         var reaches = [Int](repeating: 0, count: count)
         var seenDownBy = [Bool](repeating: false, count: count)
         var asymmetric = [Bool](repeating: false, count: count)
-        var pairs: [MeshPair] = []
-        if !brokenOnly { pairs.reserveCapacity(count * max(0, count - 1)) }
         for a in 0..<count {
             for b in 0..<count where a != b {
-                let p = pair(a, b)
                 var isAsymmetric = false
-                switch p.state {
+                let s = state(a, b)
+                switch s {
                 case .up:
                     reaches[a] += 1
                     reachableBy[b] += 1
                 case .down:
                     seenDownBy[b] = true
-                    if pair(b, a).state == .up {
+                    if state(b, a) == .up {
                         isAsymmetric = true
                         asymmetric[a] = true
                         asymmetric[b] = true
@@ -53,14 +58,16 @@ struct MeshViewBuilder {
                 case .unknown:
                     break
                 }
-                let include = !brokenOnly || p.state == .down || (p.state == .unknown && rows[a] != nil)
-                guard include else { continue }
-                pairs.append(MeshPair(from: nodes[a].name, to: nodes[b].name, state: p.state,
-                                      rttMs: p.rtt.map { (Double($0) * 1000).rounded() / 1000 },
-                                      since: p.exception?.since, asymmetric: isAsymmetric, lastError: p.exception?.lastError))
+                guard !brokenOnly || s == .down || (s == .unknown && rows[a] != nil) else { continue }
+                let peer = numbers[b].map(Int.init)
+                let exception = numbers[b].flatMap { rows[a]?.exceptions[$0] }
+                let rtt: Float? = s == .up ? rows[a]!.upRTT[peer!] : exception?.rttMs
+                emit(MeshPair(from: nodes[a].name, to: nodes[b].name, state: s,
+                              rttMs: rtt.map { (Double($0) * 1000).rounded() / 1000 },
+                              since: exception?.since, asymmetric: isAsymmetric, lastError: exception?.lastError))
             }
         }
-        let summaries = nodes.indices.map { i -> MeshNodeSummary in
+        return nodes.indices.map { i -> MeshNodeSummary in
             var flags: [MeshNodeSummary.Flag] = []
             if reachableBy[i] == 0 && seenDownBy[i] { flags.append(.unreachableByPeers) }
             if asymmetric[i] { flags.append(.asymmetric) }
@@ -68,6 +75,5 @@ struct MeshViewBuilder {
             return MeshNodeSummary(name: nodes[i].name, overlayIP: nodes[i].overlayIP, reachableBy: reachableBy[i],
                                    reaches: reaches[i], peers: count - 1, flags: flags)
         }
-        return MeshView(rosterVersion: rosterVersion, generatedAt: now, pairs: pairs, nodes: summaries)
     }
 }
