@@ -105,6 +105,12 @@ extension EndToEnd {
                     #expect(broken.pairs.map { "\($0.from)→\($0.to)" } == ["alice→bob"])
                     let text = try await ctl.run(["mesh"])
                     #expect(text.stdout.contains("alice cannot reach bob, but bob reaches alice"), "\(text.stdout)")
+                    // The large-network form: per-node summary and the exact broken pairs.
+                    let summary = try await ctl.run(["mesh", "--broken", "--ascii"])
+                    #expect(summary.stdout.contains("REACHABLE BY"), "\(summary.stdout)")
+                    #expect(summary.stdout.split(separator: "\n").contains { $0.hasPrefix("bob ") && $0.contains("2/3") && $0.contains("asymmetric") },
+                            "\(summary.stdout)")
+                    #expect(summary.stdout.contains("alice -> bob"), "\(summary.stdout)")
 
                     try bobWall.clear()
                     try await cluster.waitMesh(of: names)
@@ -132,5 +138,27 @@ extension EndToEnd {
                 }
             }
         }
-    }
+
+        @Test("after a controller restart the mesh is rebuilt from the nodes' full reports")
+        func rebuiltAfterControllerRestart() async throws {
+            try await Cluster.with("meshrestart") { cluster in
+                try await cluster.startController()
+                var nodes: [NodeHandle] = []
+                for name in ["alice", "bob", "carol"] { nodes.append(try await cluster.startNode(name)) }
+                let names = nodes.map(\.name)
+                try await cluster.waitMesh(of: names)
+                var fullBefore: [String: Int] = [:]
+                for node in nodes { fullBefore[node.name] = try await node.ctl.nodeStatus().healthReports?.fullReports ?? 0 }
+
+                try await cluster.stopController()
+                try await cluster.restartController()
+                let view = try await cluster.waitMesh(of: names)
+                #expect(view.nodes.allSatisfy { $0.flags.isEmpty && $0.reachableBy == 2 }, "\(describe(view))")
+                for node in nodes {
+                    let after = try await node.ctl.nodeStatus().healthReports?.fullReports ?? 0
+                    #expect(after > fullBefore[node.name] ?? 0, "\(node.name) sent a full report when the new controller asked")
+                }
+            }
+        }
+}
 }
