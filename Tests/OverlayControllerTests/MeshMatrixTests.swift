@@ -62,6 +62,7 @@ import Testing
         #expect(v.nodes.first { $0.name == "bob" }?.reachableBy == 2)
         #expect(v.nodes.first { $0.name == "alice" }?.reaches == 2)
         #expect(view(m, names, brokenOnly: true).pairs == [p])
+        #expect(m.downPairCount() == 1)
 
         // Both directions down: not asymmetric any more.
         _ = m.ingest(reporter: "bob", report: HealthReport(seq: 2, full: false, entries: [down("alice")]), now: now)
@@ -153,6 +154,10 @@ import Testing
         #expect(m.snapshot().numbers["mallory"] == nil, "a name from a report is never interned")
         #expect(!m.snapshot().rows[snap.numbers["alice"]!]!.isUp(carol))
         #expect(view(m, ["alice", "bob"]).pairs.count == 2)
+        _ = m.ingest(reporter: "bob", report: HealthReport(seq: 2, full: false, entries: [down("alice")]), now: now)
+        #expect(m.downPairCount() == 1)
+        m.syncActive(version: "v3") { ["alice"] }
+        #expect(m.downPairCount() == 0, "a pair with a node that left is not counted")
     }
 
     @Test("bad reports are refused with a reason: over the cap, duplicate peers, absurd RTT")

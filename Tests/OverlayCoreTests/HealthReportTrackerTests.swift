@@ -142,4 +142,18 @@ import Testing
         }
         #expect(sent == 600)
     }
+
+    @Test("a report the controller refuses is not resent forever: reporting pauses, then starts over with a full report")
+    func refusedReport() throws {
+        var tracker = HealthReportTracker(fullEvery: 5)
+        let book = upPeers(3)
+        _ = try unwrap(tracker.next(health: book, now: t0))
+        tracker.refused()
+        for _ in 0..<5 {
+            #expect(tracker.next(health: book, now: t0) == nil)
+            tracker.answered(ack(nil))
+        }
+        let again = try unwrap(tracker.next(health: book, now: t0))
+        #expect(again.full && again.entries.count == 3)
+    }
 }

@@ -60,14 +60,14 @@ final class MeshMatrix: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// Brings the matrix in line with the active set when the roster version changed:
-    /// rows and columns of nodes that are no longer active are dropped. `names` is
-    /// only called when the version differs from the last one seen.
+    /// rows and columns of nodes that are no longer active are dropped. `names` (the roster's
+    /// current active set) is only called when the version differs from the last one seen, and
+    /// under this lock, so a slower caller can never apply an older set over a newer one (the
+    /// roster never calls into the matrix, so the lock order is always matrix, then roster).
     func syncActive(version: String, names: () -> [String]) {
-        let stale = state.withLockedValue { $0.activeVersion != version }
-        guard stale else { return }
-        let current = names()
         state.withLockedValue { s in
-            let now = Set(current.map { Self.number(for: $0, in: &s) })
+            guard s.activeVersion != version else { return }
+            let now = Set(names().map { Self.number(for: $0, in: &s) })
             let gone = s.active.subtracting(now)
             s.active = now
             s.activeVersion = version
@@ -115,6 +115,17 @@ final class MeshMatrix: Sendable {
     }
 
     var counters: Counters { state.withLockedValue { $0.counters } }
+
+    /// How many pairs between active nodes are reported `down`: O(rows + broken pairs), not O(N²).
+    func downPairCount() -> Int {
+        state.withLockedValue { s in
+            var count = 0
+            for (reporter, row) in s.rows where s.active.contains(reporter) {
+                for (peer, e) in row.exceptions where e.state == .down && s.active.contains(peer) { count += 1 }
+            }
+            return count
+        }
+    }
 
     private static func number(for name: String, in s: inout State) -> UInt32 {
         if let n = s.numbers[name] { return n }

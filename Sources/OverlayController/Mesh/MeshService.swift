@@ -39,6 +39,12 @@ public final class MeshService: Sendable {
         return (MeshViewBuilder(snapshot: matrix.snapshot(), active: active), version)
     }
 
+    /// How many ordered pairs between active nodes are reported `down` now (cheap: for metrics).
+    public func downPairCount() -> Int {
+        matrix.syncActive(version: roster.currentVersion()) { roster.activeNames() }
+        return matrix.downPairCount()
+    }
+
     /// Health-report totals since the controller started.
     public var stats: MeshStats {
         let c = matrix.counters

@@ -64,6 +64,12 @@ struct RosterPoller: Sendable {
         do {
             reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
                                           timeout: max(1, min(interval, 10)))
+        } catch let refusal as APIError where refusal.error == HealthReporter.refusalCode {
+            // Resending the same report would be refused forever and stop the roster with it: drop it, say so.
+            reporter.refused()
+            logger.error("the controller refused this node's health report; dropped it (the next full report resends everything)",
+                         metadata: ["controller": "\(client.description)", "reason": "\(refusal.message)"])
+            throw refusal
         } catch {
             reporter.failed()
             throw error

@@ -45,6 +45,8 @@ struct HealthReportTracker: Sendable {
     private var pollsSinceFull = 0
     private(set) var seq: UInt64 = 1
     private var inFlight: (seq: UInt64, sent: [String: Reported])?
+    /// Polls left without a report after the controller refused one.
+    private var pausedPolls = 0
 
     init(cap: Int = HealthReport.maxEntries, fullEvery: Int = 30, rttFloorMs: Double = 1) {
         self.cap = max(1, cap); self.fullEvery = max(1, fullEvery); self.rttFloorMs = rttFloorMs
@@ -52,6 +54,11 @@ struct HealthReportTracker: Sendable {
 
     /// The report for the next poll, or nil when there is nothing to say.
     mutating func next(health: [String: PeerHealth], now: Date) -> HealthReport? {
+        if pausedPolls > 0 {
+            pausedPolls -= 1
+            inFlight = nil
+            return nil
+        }
         acknowledged = acknowledged.filter { health[$0.key] != nil }
         if fullPending == nil, fullRequested || pollsSinceFull >= fullEvery {
             fullPending = Set(health.keys)
@@ -116,6 +123,16 @@ struct HealthReportTracker: Sendable {
 
     /// The poll failed (no answer): keep everything; the next report reuses the sequence number.
     mutating func failed() { inFlight = nil }
+
+    /// The controller refused the report as malformed: take it as delivered (so it is not resent
+    /// forever, failing every poll with it), send nothing for `fullEvery` polls, then start over with
+    /// a full report.
+    mutating func refused() {
+        answered(nil)
+        fullPending = nil
+        pausedPolls = fullEvery
+        fullRequested = true
+    }
 
     /// An upper bound on one entry's JSON: fixed keys and numbers, the name, the cut error (a character is at
     /// most 4 UTF-8 bytes; doubled again for escapes).

@@ -42,6 +42,12 @@ final class HealthReporter: Sendable {
 
     func failed() { state.withLockedValue { $0.tracker.failed() } }
 
+    /// The error code of a controller that refuses a report as malformed.
+    static let refusalCode = "invalid_health_report"
+
+    /// The controller refused the report itself: move on instead of resending it.
+    func refused() { state.withLockedValue { $0.tracker.refused() } }
+
     var reachability: Reachability? { state.withLockedValue { $0.reachability } }
     var counters: HealthReportTracker.Counters { state.withLockedValue { $0.tracker.counters } }
 }
