@@ -200,3 +200,16 @@ import Testing
         }
     }
 }
+
+@Suite struct RosterBodyWithHealthTests {
+    @Test("the health answer spliced into the shared roster body gives what JSONEncoder gives for the whole response")
+    func spliceEqualsEncoding() {
+        let nodes = [RosterEntry(name: "alpha", overlayIP: "100.64.0.1", endpoint: "198.18.0.2:7444", fingerprint: "ab")]
+        let health = HealthReportReply(ack: 7, sendFull: false, reachableBy: 0, peers: 0)
+        var body = OverlayJSON.encode(RosterResponse(version: "e-1", unchanged: false, nodes: nodes))
+        body.append(0x0a)
+        var expected = OverlayJSON.encode(RosterResponse(version: "e-1", unchanged: false, nodes: nodes, health: health))
+        expected.append(0x0a)
+        #expect(RosterBodyWithHealth.splice(health, into: body) == expected)
+    }
+}
