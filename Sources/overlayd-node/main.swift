@@ -60,6 +60,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("peer-connections"), help: ArgumentHelp("persistent: keep one verified connection per peer; per-round: a fresh handshake per peer every round. (default: persistent)", valueName: "mode"))
     var peerConnections: String?
 
+    @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Also serve Prometheus metrics (GET /metrics, plain HTTP) on this address; they are always on the control socket. (default: off)", valueName: "addr:port"))
+    var metricsListen: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -79,6 +82,7 @@ struct NodeCommand: AsyncParsableCommand {
         flags.pingTimeout = pingTimeout
         flags.peerConnections = peerConnections
         flags.logLevel = logLevel
+        flags.metricsListen = metricsListen
         var configuration: NodeConfiguration?
         do {
             try await DaemonLauncher.run(program: "overlayd-node", level: {

@@ -20,6 +20,8 @@ public struct NodeConfiguration: Sendable {
     public var pingTimeout: TimeInterval
     public var peerConnections: PeerConnectionMode
     public var logLevel: Logger.Level
+    /// Plain-HTTP listener for Prometheus scrapes of `/metrics`; nil (the default) opens none.
+    public var metricsListen: HostPort?
 
     public static let defaultListen = "0.0.0.0:7444"
 
@@ -38,6 +40,7 @@ public struct NodeConfiguration: Sendable {
         public var pingTimeout: String?
         public var peerConnections: String?
         public var logLevel: String?
+        public var metricsListen: String?
 
         public init() {}
 
@@ -45,6 +48,7 @@ public struct NodeConfiguration: Sendable {
             case name, stateDir = "state-dir", joinToken = "join-token", requestIP = "request-ip", listen, advertise, controller, socket
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
+            case metricsListen = "metrics-listen"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -65,6 +69,7 @@ public struct NodeConfiguration: Sendable {
             if let v = pingTimeout { r.pingTimeout = v }
             if let v = peerConnections { r.peerConnections = v }
             if let v = logLevel { r.logLevel = v }
+            if let v = metricsListen { r.metricsListen = v }
             return r
         }
     }
@@ -107,6 +112,7 @@ public struct NodeConfiguration: Sendable {
             pingInterval: ping,
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
             peerConnections: mode,
-            logLevel: level)
+            logLevel: level,
+            metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) })
     }
 }
