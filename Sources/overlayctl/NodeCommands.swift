@@ -79,6 +79,7 @@ struct Status: AsyncParsableCommand {
                     controller:  \(s.controller) (\(s.controllerReachable ? "reachable" : "UNREACHABLE"), last roster \(Format.ago(s.lastRosterAt)))
                     roster:      version \(s.rosterVersion ?? "-") (\(s.rosterPolls) polls over \(s.controllerConnections) TLS connection(s))
                     peers:       \(s.peersUp)/\(s.peers) up (\(s.peerConnections) connections; \(s.peerConnectionsDialed) dialed, \(s.peerConnectionsAccepted) accepted)
+                    reachable:   \(Format.reachability(s))
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import OverlayProtocol
 
 /// Left-aligned columns, two spaces apart, for terminal output.
 struct Table {
@@ -30,6 +31,12 @@ enum Format {
         if s < 120 { return "\(Int(s))s ago" }
         if s < 7200 { return "\(Int(s / 60))m ago" }
         return "\(Int(s / 3600))h ago"
+    }
+
+    /// "by 4/5 peers (controller's mesh view, 3s ago)", from the node's status.
+    static func reachability(_ s: NodeStatus) -> String {
+        guard let by = s.reachableBy, let of = s.reachablePeers else { return "unknown (the controller has not reported it yet)" }
+        return "by \(by)/\(of) peers (controller's mesh view, \(ago(s.reachabilityAt)))"
     }
 
     static func ms(_ v: Double?) -> String { v.map { String(format: "%.2fms", $0) } ?? "-" }

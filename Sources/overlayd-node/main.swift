@@ -60,6 +60,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("peer-connections"), help: ArgumentHelp("persistent: keep one verified connection per peer; per-round: a fresh handshake per peer every round. (default: persistent)", valueName: "mode"))
     var peerConnections: String?
 
+    @Option(name: .customLong("report-rtt-floor"), help: ArgumentHelp("Smallest change in a peer's smoothed RTT reported to the controller (the change must also exceed 25 %). (default: 1ms)", valueName: "duration"))
+    var reportRTTFloor: String?
+
     @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Also serve Prometheus metrics (GET /metrics, plain HTTP) on this address; they are always on the control socket. (default: off)", valueName: "addr:port"))
     var metricsListen: String?
 
@@ -82,6 +85,7 @@ struct NodeCommand: AsyncParsableCommand {
         flags.pingTimeout = pingTimeout
         flags.peerConnections = peerConnections
         flags.logLevel = logLevel
+        flags.reportRTTFloor = reportRTTFloor
         flags.metricsListen = metricsListen
         var configuration: NodeConfiguration?
         do {

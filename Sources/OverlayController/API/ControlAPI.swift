@@ -16,6 +16,7 @@ enum ControlAPI {
         var logger: Logger
         var store: any ControllerStore
         var roster: Roster
+        var mesh: MeshService
         var tokens: TokenService
         var startedAt: Date
         var metrics: MetricsExposition
@@ -36,6 +37,8 @@ enum ControlAPI {
         r.on(.GET, "/v1/roster") { _, _ in
             .json(RosterListing(version: c.roster.currentVersion(), nodes: c.roster.listing()))
         }
+        r.on(.GET, "/v1/mesh") { request, _ throws(HTTPResponse) in try MeshAPI.view(request, mesh: c.mesh) }
+        r.on(.GET, "/mesh") { request, _ throws(HTTPResponse) in try MeshAPI.view(request, mesh: c.mesh) }
         r.on(.GET, "/v1/tokens") { _, _ throws(HTTPResponse) in
             do { return .json(TokenList(tokens: try c.tokens.list())) } catch { throw storage(error) }
         }

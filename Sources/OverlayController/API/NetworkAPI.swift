@@ -10,7 +10,7 @@ import OverlayTLS
 /// node certificate talk to. Enrollment needs no client certificate; every
 /// other endpoint needs a registered node's current one.
 enum NetworkAPI {
-    static func router(enrollment: EnrollmentService, nonces: NonceStore, roster: Roster, logger: Logger) -> HTTPRouter {
+    static func router(enrollment: EnrollmentService, nonces: NonceStore, roster: Roster, mesh: MeshService, logger: Logger) -> HTTPRouter {
         var r = HTTPRouter()
         r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
 
@@ -46,18 +46,25 @@ enum NetworkAPI {
                                             : try request.decode(RosterRequest.self)
             let endpoint = try endpoint(for: body, request: request)
             let version = roster.heartbeat(name: peer.name, endpoint: endpoint)
+            let health = try MeshAPI.ingest(body.health, from: peer.name, rosterVersion: version, mesh: mesh, logger: logger)
             if let known = body.knownVersion, roster.shouldKeepPreRestartRoster(known) {
                 // Just restarted: the active set is still filling; the node's roster is the better one.
                 ControllerMetrics.rosterAnswered(full: false)
-                return .json(RosterResponse(version: known, unchanged: true, nodes: nil))
+                return .json(RosterResponse(version: known, unchanged: true, nodes: nil, health: health))
             }
             if body.knownVersion == version {
                 ControllerMetrics.rosterAnswered(full: false)
-                return .json(RosterResponse(version: version, unchanged: true, nodes: nil))
+                return .json(RosterResponse(version: version, unchanged: true, nodes: nil, health: health))
             }
             let current = roster.currentRoster()
             ControllerMetrics.rosterAnswered(full: true)
-            return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: current.body)
+            return HTTPResponse(status: .ok, headers: ["content-type": "application/json"],
+                                body: RosterBodyWithHealth.splice(health, into: current.body))
+        }
+
+        r.on(.GET, "/v1/mesh") { request, _ throws(HTTPResponse) in
+            _ = try authenticate(request, roster: roster)
+            return try MeshAPI.view(request, mesh: mesh)
         }
 
         r.on(.GET, "/v1/roster") { request, _ throws(HTTPResponse) in

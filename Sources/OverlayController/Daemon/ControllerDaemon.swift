@@ -35,27 +35,26 @@ public final class ControllerDaemon: Service {
         let store = try SQLiteControllerStore(path: c.stateDirectory + "/controller.db")
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
         let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout)
+        let mesh = MeshService(roster: roster)
         let nonces = NonceStore()
         let enrollment = EnrollmentService(store: store, ca: network.ca, nonces: nonces, network: network.range,
                                            certificateValidity: c.certificateValidity, roster: roster, logger: logger)
         let tokens = TokenService(store: store, controllers: c.advertise.map(\.description),
                                   caFingerprint: network.ca.certificate.fingerprint)
         let group = MultiThreadedEventLoopGroup.singleton
-        // The mesh the status page shows and the broken-pairs gauge counts.
-        let mesh: any MeshViewProviding = RosterOnlyMeshPlaceholder(roster: roster)
         ControllerMetrics.prime()
         let metrics = MetricsExposition(definitions: ControllerMetrics.definitions) {
             let counts = roster.counts()
             ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: await mesh.brokenPairCount())
         }
 
-        var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, logger: logger)
+        var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
         apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
         let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port, tls: network.serverContext,
                                             router: apiRouter, group: group, logger: logger)
         var controlRouter = ControlAPI.router(.init(
             configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
-            roster: roster, tokens: tokens, startedAt: Date(), metrics: metrics))
+            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics))
         controlRouter.observer = ControllerMetrics.requestObserver(listener: "control")
         let control: HTTPServer
         do {

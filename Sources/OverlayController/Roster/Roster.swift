@@ -131,6 +131,11 @@ public final class Roster: Sendable {
         }
     }
 
+    /// Names of the active nodes, unordered (for the mesh matrix).
+    func activeNames() -> [String] {
+        state.withLockedValue { s in expire(&s); return Array(s.active.keys) }
+    }
+
     func counts() -> (registered: Int, active: Int) {
         state.withLockedValue { s in expire(&s); return (s.registered.count, s.active.count) }
     }

@@ -1,8 +1,8 @@
 import OverlayProtocol
 
-/// Where the status page and the broken-pairs gauge get the mesh from. A
-/// protocol so both read the one matrix the controller keeps, and so the
-/// page could be built and tested before the matrix existed.
+/// Where the status page and the broken-pairs gauge get the mesh from: the
+/// controller's `MeshService`. A protocol so the page depends on the view,
+/// not on how the matrix is kept.
 public protocol MeshViewProviding: Sendable {
     /// Every ordered pair between active nodes, as the nodes last reported it.
     func meshView() async -> MeshView

@@ -15,6 +15,7 @@ enum NodeControlAPI {
         var scheduler: PingScheduler
         var listener: PeerListener
         var client: ControllerClient
+        var reporter: HealthReporter
         var startedAt: Date
         var metrics: MetricsExposition
     }
@@ -26,14 +27,16 @@ enum NodeControlAPI {
         r.on(.GET, "/v1/status") { _, _ in
             let snap = c.roster.snapshot
             let peers = c.book.statuses()
-            return .json(NodeStatus(name: c.identity.name, overlayIP: c.identity.overlayIP, network: c.identity.network,
+            var status = NodeStatus(name: c.identity.name, overlayIP: c.identity.overlayIP, network: c.identity.network,
                                     listen: c.listen, controller: c.controller, controllerReachable: snap.controllerReachable,
                                     lastRosterAt: snap.receivedAt, rosterVersion: snap.version,
                                     peers: peers.count, peersUp: peers.filter { $0.state == "up" }.count,
                                     peerConnections: c.scheduler.mode.rawValue, peerConnectionsDialed: c.scheduler.dialed.value,
                                     peerConnectionsAccepted: c.listener.accepted.value,
                                     controllerConnections: c.client.connectionCount, rosterPolls: snap.polls,
-                                    startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
+                                    startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt))
+            status.addHealthReporting(c.reporter)
+            return .json(status)
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in
             let body = try request.decode(PingRequest.self)

@@ -13,6 +13,8 @@ struct RosterPoller: Sendable {
     let advertise: String?
     let listenPort: Int
     let logger: Logger
+    /// Peer health to report with each poll.
+    let reporter: HealthReporter
     /// Called when peers join or leave, so the scheduler can act at once.
     let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
 
@@ -56,9 +58,17 @@ struct RosterPoller: Sendable {
     }
 
     func pollOnce() async throws {
-        let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort)
-        let reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
+        let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort,
+                                    health: reporter.nextReport())
+        let reply: RosterResponse
+        do {
+            reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
                                           timeout: max(1, min(interval, 10)))
+        } catch {
+            reporter.failed()
+            throw error
+        }
+        reporter.answered(reply.health)
         let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes)
         if !added.isEmpty || !removed.isEmpty {
             logger.info("roster changed", metadata: ["roster.version": "\(reply.version)", "joined": "\(added.joined(separator: ","))",

@@ -19,6 +19,8 @@ public struct NodeConfiguration: Sendable {
     public var pingInterval: TimeInterval
     public var pingTimeout: TimeInterval
     public var peerConnections: PeerConnectionMode
+    /// The smallest smoothed-RTT change (seconds) worth a health-report entry, with 25 %.
+    public var reportRTTFloor: TimeInterval
     public var logLevel: Logger.Level
     /// Plain-HTTP listener for Prometheus scrapes of `/metrics`; nil (the default) opens none.
     public var metricsListen: HostPort?
@@ -39,6 +41,7 @@ public struct NodeConfiguration: Sendable {
         public var pingInterval: String?
         public var pingTimeout: String?
         public var peerConnections: String?
+        public var reportRTTFloor: String?
         public var logLevel: String?
         public var metricsListen: String?
 
@@ -48,6 +51,7 @@ public struct NodeConfiguration: Sendable {
             case name, stateDir = "state-dir", joinToken = "join-token", requestIP = "request-ip", listen, advertise, controller, socket
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
+            case reportRTTFloor = "report-rtt-floor"
             case metricsListen = "metrics-listen"
         }
 
@@ -68,6 +72,7 @@ public struct NodeConfiguration: Sendable {
             if let v = pingInterval { r.pingInterval = v }
             if let v = pingTimeout { r.pingTimeout = v }
             if let v = peerConnections { r.peerConnections = v }
+            if let v = reportRTTFloor { r.reportRTTFloor = v }
             if let v = logLevel { r.logLevel = v }
             if let v = metricsListen { r.metricsListen = v }
             return r
@@ -112,6 +117,7 @@ public struct NodeConfiguration: Sendable {
             pingInterval: ping,
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
             peerConnections: mode,
+            reportRTTFloor: try DurationParser.parse(m.reportRTTFloor ?? "1ms"),
             logLevel: level,
             metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) })
     }

@@ -42,8 +42,9 @@ public final class NodeDaemon: Service {
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
                                       interval: c.pingInterval, timeout: c.pingTimeout, mode: c.peerConnections, logger: logger)
+        let reporter = HealthReporter(book: book, rttFloorMs: c.reportRTTFloor * 1000)
         let poller = RosterPoller(client: client, cache: roster, interval: c.rosterInterval, advertise: c.advertise?.description,
-                                  listenPort: listener.port, logger: logger) { _, removed in
+                                  listenPort: listener.port, logger: logger, reporter: reporter) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
         let metrics = MetricsExposition(definitions: NodeMetrics.definitions) { [metrics = scheduler.metrics] in
@@ -53,7 +54,7 @@ public final class NodeDaemon: Service {
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
-                controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client,
+                controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
                 startedAt: Date(), metrics: metrics)),
                 group: group, logger: logger)
         } catch {

@@ -12,10 +12,13 @@ public struct PeerHealth: Sendable, Equatable {
     public private(set) var lastPong: Date?
     public private(set) var consecutiveFailures = 0
     public private(set) var lastError: String?
+    /// When `state` last changed (nil while unknown): how long a peer has been down, for the controller's mesh.
+    public private(set) var since: Date?
 
     public init() {}
 
     public mutating func pong(rttMs: Double, at now: Date) {
+        if state != .up { since = now }
         state = .up
         lastRTT = rttMs
         smoothedRTT = smoothedRTT.map { $0 + (rttMs - $0) / 8 } ?? rttMs
@@ -24,7 +27,8 @@ public struct PeerHealth: Sendable, Equatable {
         lastError = nil
     }
 
-    public mutating func miss(_ reason: String) {
+    public mutating func miss(_ reason: String, at now: Date = Date()) {
+        if state != .down { since = now }
         state = .down
         consecutiveFailures += 1
         lastError = reason

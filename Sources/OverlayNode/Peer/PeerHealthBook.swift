@@ -55,6 +55,11 @@ final class PeerHealthBook: Sendable {
         }
     }
 
+    /// Each peer's health by name, for the health report to the controller.
+    func healthByPeer() -> [String: PeerHealth] {
+        peers.withLockedValue { book in book.filter(\.value.onRoster).mapValues(\.health) }
+    }
+
     func statuses() -> [PeerStatus] {
         peers.withLockedValue { book in
             book.values.sorted { $0.entry.name < $1.entry.name }.map { p in

@@ -48,6 +48,13 @@ public struct NodeStatus: Codable, Sendable {
     public var rosterPolls: Int
     public var startedAt: Date
     public var uptimeSeconds: Double
+    /// What the controller's mesh view says about this node: how many peers report it `up`, out of how many
+    /// (absent until a controller that gathers health reports has answered).
+    public var reachableBy: Int?
+    public var reachablePeers: Int?
+    public var reachabilityAt: Date?
+    /// What health reporting has cost since start.
+    public var healthReports: HealthReportCounters?
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,

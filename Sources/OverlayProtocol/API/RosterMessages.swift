@@ -8,9 +8,11 @@ public struct RosterRequest: Codable, Sendable {
     public var advertise: String?
     /// The node's listening port, used with the address the controller sees when `advertise` is absent.
     public var listenPort: Int?
+    /// What changed in this node's peer health since its last acknowledged report; absent when nothing did.
+    public var health: HealthReport?
 
-    public init(knownVersion: String?, advertise: String?, listenPort: Int?) {
-        self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort
+    public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil) {
+        self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort; self.health = health
     }
 }
 
@@ -30,9 +32,11 @@ public struct RosterResponse: Codable, Sendable {
     public var unchanged: Bool
     /// Absent when `unchanged`.
     public var nodes: [RosterEntry]?
+    /// The answer to the request's health report (absent from controllers that predate reports).
+    public var health: HealthReportReply?
 
-    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?) {
-        self.version = version; self.unchanged = unchanged; self.nodes = nodes
+    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?, health: HealthReportReply? = nil) {
+        self.version = version; self.unchanged = unchanged; self.nodes = nodes; self.health = health
     }
 }
 

@@ -1,0 +1,148 @@
+import Foundation
+import NIOConcurrencyHelpers
+import OverlayProtocol
+
+/// What every active node last reported about every other, in memory only
+/// (after a restart it is rebuilt from the next reports: the controller asks
+/// each node for a full one).
+///
+/// Stored sparsely by what matters: a pair that is `up` costs one `Float`
+/// (its RTT) in the reporter's row, indexed by the peer's interned number;
+/// a pair that is `down` or `unknown` is kept exactly (since when, the
+/// error) in a small dictionary of exceptions. A network where everything is
+/// up therefore holds N rows of N floats and no per-pair objects.
+///
+/// Every roster poll goes through `ingest`, so the lock is held only to
+/// apply a report's few entries; a view takes a copy-on-write snapshot and
+/// is built outside the lock.
+final class MeshMatrix: Sendable {
+    /// A pair that is not up, kept exactly.
+    struct Exception: Sendable, Equatable {
+        var state: MeshPair.State
+        var since: Date?
+        var rttMs: Float?
+        var lastError: String?
+    }
+
+    /// One reporter's view of its peers.
+    struct Row: Sendable {
+        /// RTT in ms of each peer reported `up`, by peer number; NaN when not up.
+        var upRTT: [Float] = []
+        var exceptions: [UInt32: Exception] = [:]
+        /// The last report sequence taken as part of an unbroken series; nil when the
+        /// controller has no baseline for this node (never reported, restarted, or a gap).
+        var baseline: UInt64?
+
+        func isUp(_ peer: UInt32) -> Bool { Int(peer) < upRTT.count && !upRTT[Int(peer)].isNaN }
+    }
+
+    struct Snapshot: Sendable {
+        var numbers: [String: UInt32]
+        var rows: [UInt32: Row]
+    }
+
+    /// Totals since start, for status and metrics.
+    struct Counters: Sendable, Equatable {
+        var reports = 0
+        var fullReports = 0
+        var entries = 0
+        var fullRequests = 0
+    }
+
+    private struct State {
+        var numbers: [String: UInt32] = [:]
+        var rows: [UInt32: Row] = [:]
+        var active: Set<UInt32> = []
+        var activeVersion: String?
+        var counters = Counters()
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Brings the matrix in line with the active set when the roster version changed:
+    /// rows and columns of nodes that are no longer active are dropped. `names` is
+    /// only called when the version differs from the last one seen.
+    func syncActive(version: String, names: () -> [String]) {
+        let stale = state.withLockedValue { $0.activeVersion != version }
+        guard stale else { return }
+        let current = names()
+        state.withLockedValue { s in
+            let now = Set(current.map { Self.number(for: $0, in: &s) })
+            let gone = s.active.subtracting(now)
+            s.active = now
+            s.activeVersion = version
+            guard !gone.isEmpty else { return }
+            for g in gone { s.rows.removeValue(forKey: g) }
+            for key in Array(s.rows.keys) {
+                s.rows[key]!.clear(gone)
+            }
+        }
+    }
+
+    /// Applies one report from `reporter` and answers it. Entries are absolute values, so
+    /// applying a resent report again is harmless. Entries about nodes that are not active
+    /// (just left) or about the reporter itself are skipped.
+    func ingest(reporter: String, report: HealthReport?, now: Date) -> HealthReportReply {
+        state.withLockedValue { s in
+            let me = Self.number(for: reporter, in: &s)
+            var row = s.rows.removeValue(forKey: me) ?? Row()
+            var ack: UInt64?
+            if let report {
+                s.counters.reports += 1
+                s.counters.entries += report.entries.count
+                if report.full { s.counters.fullReports += 1 }
+                let follows = row.baseline.map { report.seq == $0 || report.seq == $0 &+ 1 } ?? false
+                row.baseline = report.full || follows ? report.seq : nil
+                for entry in report.entries {
+                    guard let peer = s.numbers[entry.peer], peer != me, s.active.contains(peer) else { continue }
+                    row.apply(entry, peer: peer, now: now)
+                }
+                ack = report.seq
+            }
+            let sendFull = row.baseline == nil
+            if sendFull { s.counters.fullRequests += 1 }
+            s.rows[me] = row
+            var reachableBy = 0
+            for (other, r) in s.rows where other != me && s.active.contains(other) && r.isUp(me) { reachableBy += 1 }
+            let peers = s.active.contains(me) ? s.active.count - 1 : s.active.count
+            return HealthReportReply(ack: ack, sendFull: sendFull, reachableBy: reachableBy, peers: peers)
+        }
+    }
+
+    /// A copy-on-write snapshot: O(1) under the lock; the view is built from it outside.
+    func snapshot() -> Snapshot {
+        state.withLockedValue { Snapshot(numbers: $0.numbers, rows: $0.rows) }
+    }
+
+    var counters: Counters { state.withLockedValue { $0.counters } }
+
+    private static func number(for name: String, in s: inout State) -> UInt32 {
+        if let n = s.numbers[name] { return n }
+        let n = UInt32(s.numbers.count)
+        s.numbers[name] = n
+        return n
+    }
+}
+
+extension MeshMatrix.Row {
+    mutating func apply(_ entry: HealthReportEntry, peer: UInt32, now: Date) {
+        let i = Int(peer)
+        if upRTT.count <= i { upRTT.append(contentsOf: repeatElement(Float.nan, count: i + 1 - upRTT.count)) }
+        let rtt = entry.rttMs.map { Float($0) }
+        if entry.state == .up {
+            upRTT[i] = rtt ?? 0
+            exceptions.removeValue(forKey: peer)
+        } else {
+            upRTT[i] = .nan
+            exceptions[peer] = MeshMatrix.Exception(state: entry.state, since: entry.forSeconds.map { now.addingTimeInterval(-$0) },
+                                                    rttMs: rtt, lastError: entry.error)
+        }
+    }
+
+    mutating func clear(_ peers: Set<UInt32>) {
+        for p in peers {
+            if Int(p) < upRTT.count { upRTT[Int(p)] = .nan }
+            exceptions.removeValue(forKey: p)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import OverlayProtocol
+
+/// The controller's mesh: takes the health reports that ride on roster
+/// polls and serves the `MeshView` built from them. One per controller,
+/// created by the daemon and shared by the TLS API (`/v1/roster`,
+/// `/v1/mesh`), the control socket (`/v1/mesh`) and anything else that
+/// reads the mesh (metrics, the status page): call `view(brokenOnly:)`.
+public final class MeshService: Sendable {
+    let matrix = MeshMatrix()
+    let roster: Roster
+
+    public init(roster: Roster) { self.roster = roster }
+
+    /// Takes `report` from `node` (already authenticated and heartbeat-recorded) and answers it.
+    func ingest(node: String, report: HealthReport?, rosterVersion: String, now: Date = Date()) throws(HealthReportError) -> HealthReportReply {
+        let clean = try report.map { r throws(HealthReportError) in try HealthReportIngest.validated(r, from: node) }
+        matrix.syncActive(version: rosterVersion) { roster.activeNames() }
+        return matrix.ingest(reporter: node, report: clean, now: now)
+    }
+
+    /// The mesh between the nodes active now. `brokenOnly` keeps the node summaries but only
+    /// the pairs that are not up, so a 1000-node network's answer is not a million pairs.
+    public func view(brokenOnly: Bool = false, now: Date = Date()) -> MeshView {
+        let version = roster.currentVersion()
+        matrix.syncActive(version: version) { roster.activeNames() }
+        let active = roster.listing().filter(\.active).map { MeshViewBuilder.Node(name: $0.name, overlayIP: $0.overlayIP) }
+        return MeshViewBuilder(snapshot: matrix.snapshot(), active: active)
+            .build(rosterVersion: version, now: now, brokenOnly: brokenOnly)
+    }
+
+    /// Health-report totals since the controller started.
+    public var stats: MeshStats {
+        let c = matrix.counters
+        return MeshStats(reports: c.reports, fullReports: c.fullReports, entries: c.entries, fullReportRequests: c.fullRequests)
+    }
+}
+
+/// Health-report totals since the controller started (for metrics).
+public struct MeshStats: Sendable, Equatable {
+    /// Roster requests that carried a report, of which full ones.
+    public var reports: Int
+    public var fullReports: Int
+    /// Per-peer entries received.
+    public var entries: Int
+    /// Answers that asked a node for a full report (no baseline for it).
+    public var fullReportRequests: Int
+}

@@ -1,0 +1,124 @@
+import Foundation
+import OverlayProtocol
+
+/// Decides what goes into each health report and remembers what the
+/// controller has acknowledged. A value type with no clock or I/O, so the
+/// protocol rules (delta, cap, periodic full report, retry after a lost
+/// acknowledgement) are tested directly.
+///
+/// An entry is sent when the peer's state differs from the acknowledged one,
+/// or its smoothed RTT moved by more than max(25 %, `rttFloorMs`) from the
+/// acknowledged RTT ("noticeably"), or a full report is in progress. What was
+/// sent is forgotten only when the controller acknowledges its sequence
+/// number; until then the same number is reused, with current values.
+struct HealthReportTracker: Sendable {
+    /// What the controller holds for one peer, as far as this node knows.
+    struct Reported: Sendable, Equatable {
+        var state: MeshPair.State
+        var rttMs: Double?
+    }
+
+    /// Totals since start, for the node's status (how much reporting costs).
+    struct Counters: Sendable, Equatable {
+        var reports = 0
+        var entries = 0
+        /// Entries sent outside a full report: what a change costs.
+        var deltaEntries = 0
+        var fullReports = 0
+    }
+
+    let cap: Int
+    /// A full report every this many acknowledged polls (30 polls = 5 min at the default 10 s).
+    let fullEvery: Int
+    let rttFloorMs: Double
+
+    private(set) var acknowledged: [String: Reported] = [:]
+    private(set) var counters = Counters()
+    /// Peers still to send in the full report in progress; nil when none is.
+    private var fullPending: Set<String>?
+    /// The first report of a process is full: the controller may hold an older baseline.
+    private var fullRequested = true
+    private var pollsSinceFull = 0
+    private(set) var seq: UInt64 = 1
+    private var inFlight: (seq: UInt64, sent: [String: Reported])?
+
+    init(cap: Int = HealthReport.maxEntries, fullEvery: Int = 30, rttFloorMs: Double = 1) {
+        self.cap = max(1, cap); self.fullEvery = max(1, fullEvery); self.rttFloorMs = rttFloorMs
+    }
+
+    /// The report for the next poll, or nil when there is nothing to say.
+    mutating func next(health: [String: PeerHealth], now: Date) -> HealthReport? {
+        acknowledged = acknowledged.filter { health[$0.key] != nil }
+        if fullPending == nil, fullRequested || pollsSinceFull >= fullEvery {
+            fullPending = Set(health.keys)
+            fullRequested = false
+            counters.fullReports += 1
+        }
+        fullPending = fullPending.map { $0.filter { health[$0] != nil } }
+
+        var stateChanges: [String] = [], fullOnes: [String] = [], rttMoves: [String] = []
+        for (peer, h) in health {
+            let current = Reported(state: MeshPair.State(h.state), rttMs: h.smoothedRTT)
+            if let old = acknowledged[peer], old.state == current.state {
+                if moved(from: old.rttMs, to: current.rttMs) { rttMoves.append(peer) }
+                else if fullPending?.contains(peer) == true { fullOnes.append(peer) }
+            } else {
+                stateChanges.append(peer)
+            }
+        }
+        let chosen = Array((stateChanges.sorted() + rttMoves.sorted() + fullOnes.sorted()).prefix(cap))
+        let full = fullPending != nil
+        guard full || !chosen.isEmpty else { inFlight = nil; return nil }
+
+        var sent: [String: Reported] = [:]
+        let entries = chosen.map { peer -> HealthReportEntry in
+            let h = health[peer]!
+            let state = MeshPair.State(h.state)
+            sent[peer] = Reported(state: state, rttMs: h.smoothedRTT)
+            return HealthReportEntry(peer: peer, state: state, rttMs: h.smoothedRTT,
+                                     forSeconds: h.since.map { max(0, now.timeIntervalSince($0)) },
+                                     error: state == .down ? h.lastError : nil)
+        }
+        inFlight = (seq, sent)
+        counters.reports += 1
+        counters.entries += entries.count
+        if !full { counters.deltaEntries += entries.count }
+        return HealthReport(seq: seq, full: full, entries: entries)
+    }
+
+    /// The poll was answered. `reply` is nil from a controller that predates
+    /// health reports: nothing will ever acknowledge, so take it as delivered
+    /// rather than resend it forever.
+    mutating func answered(_ reply: HealthReportReply?) {
+        pollsSinceFull += 1
+        if let flight = inFlight, reply == nil || reply?.ack == flight.seq {
+            acknowledged.merge(flight.sent) { _, new in new }
+            if var pending = fullPending {
+                pending.subtract(flight.sent.keys)
+                fullPending = pending.isEmpty ? nil : pending
+                if fullPending == nil { pollsSinceFull = 0 }
+            }
+            seq += 1
+        }
+        inFlight = nil
+        if reply?.sendFull == true, fullPending == nil { fullRequested = true }
+    }
+
+    /// The poll failed (no answer): keep everything; the next report reuses the sequence number.
+    mutating func failed() { inFlight = nil }
+
+    private func moved(from old: Double?, to new: Double?) -> Bool {
+        guard let old, let new else { return (old == nil) != (new == nil) }
+        return abs(new - old) > max(0.25 * old, rttFloorMs)
+    }
+}
+
+extension MeshPair.State {
+    init(_ state: PeerHealth.State) {
+        switch state {
+        case .up: self = .up
+        case .down: self = .down
+        case .unknown: self = .unknown
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// What a node tells the controller about its peers, riding on its roster
+/// request (flow 2's heartbeat) so it costs no extra connection or request.
+/// It carries only what changed since the controller last acknowledged a
+/// report, plus a periodic full report, so a quiet, healthy network adds
+/// nothing to a poll. docs/protocol.md, "Health reports", is the contract.
+public struct HealthReport: Codable, Sendable, Equatable {
+    /// Per node process, starting at 1. A report the controller did not
+    /// acknowledge is sent again (with whatever changed since) under the same
+    /// number, so the controller accepts `seq` equal to or one above the last
+    /// one it acknowledged; anything else is a gap and it asks for a full report.
+    public var seq: UInt64
+    /// True while a full report is being sent (it may span several polls when
+    /// there are more peers than fit under the cap): the controller takes it
+    /// as a new baseline.
+    public var full: Bool
+    /// At most `HealthReport.maxEntries` entries, one per peer.
+    public var entries: [HealthReportEntry]
+
+    /// The cap on entries in one request; a node with more pending sends the rest on later polls.
+    public static let maxEntries = 256
+
+    public init(seq: UInt64, full: Bool, entries: [HealthReportEntry]) {
+        self.seq = seq; self.full = full; self.entries = entries
+    }
+}
+
+/// One peer's health as the reporting node sees it.
+public struct HealthReportEntry: Codable, Sendable, Equatable {
+    public var peer: String
+    public var state: MeshPair.State
+    /// Smoothed RTT in milliseconds, when measured.
+    public var rttMs: Double?
+    /// How long (seconds) the node has seen the peer in this state; a duration, not a
+    /// date, so the two clocks need not agree.
+    public var forSeconds: Double?
+    /// The last error, for a `down` peer.
+    public var error: String?
+
+    public init(peer: String, state: MeshPair.State, rttMs: Double?, forSeconds: Double?, error: String?) {
+        self.peer = peer; self.state = state; self.rttMs = rttMs; self.forSeconds = forSeconds; self.error = error
+    }
+}
+
+/// The controller's answer to a health report, in the roster response.
+public struct HealthReportReply: Codable, Sendable, Equatable {
+    /// The report sequence number taken; the node may forget what it sent under it.
+    public var ack: UInt64?
+    /// The controller has no baseline for this node (it restarted, or the sequence
+    /// did not follow on): send a full report on the next poll.
+    public var sendFull: Bool
+    /// How many of this node's peers report it `up`, and how many peers it has
+    /// (active nodes minus itself): "reachable by 4/5 peers".
+    public var reachableBy: Int
+    public var peers: Int
+
+    public init(ack: UInt64?, sendFull: Bool, reachableBy: Int, peers: Int) {
+        self.ack = ack; self.sendFull = sendFull; self.reachableBy = reachableBy; self.peers = peers
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+@testable import OverlayController
+import OverlayProtocol
+import Testing
+
+@Suite struct MeshMatrixTests {
+    let now = Date(timeIntervalSince1970: 2_000_000)
+
+    func up(_ peer: String, _ rtt: Double = 1.5) -> HealthReportEntry {
+        HealthReportEntry(peer: peer, state: .up, rttMs: rtt, forSeconds: 60, error: nil)
+    }
+
+    func down(_ peer: String) -> HealthReportEntry {
+        HealthReportEntry(peer: peer, state: .down, rttMs: nil, forSeconds: 30, error: "timeout: no PONG within 5000ms")
+    }
+
+    func matrix(_ names: [String], version: String = "v1") -> MeshMatrix {
+        let m = MeshMatrix()
+        m.syncActive(version: version) { names }
+        return m
+    }
+
+    func view(_ m: MeshMatrix, _ names: [String], brokenOnly: Bool = false) -> MeshView {
+        MeshViewBuilder(snapshot: m.snapshot(), active: names.map { .init(name: $0, overlayIP: "100.64.0.\(names.firstIndex(of: $0)! + 1)") })
+            .build(rosterVersion: "v1", now: now, brokenOnly: brokenOnly)
+    }
+
+    /// Every node reports every other up, except the pairs in `broken`.
+    func report(_ m: MeshMatrix, _ names: [String], broken: Set<[String]> = []) {
+        for a in names {
+            let entries = names.filter { $0 != a }.map { b in broken.contains([a, b]) ? down(b) : up(b) }
+            _ = m.ingest(reporter: a, report: HealthReport(seq: 1, full: true, entries: entries), now: now)
+        }
+    }
+
+    @Test("all up: every ordered pair up, everyone reaches and is reached by everyone, no flags")
+    func allUp() {
+        let names = ["alice", "bob", "carol", "dave"]
+        let m = matrix(names)
+        report(m, names)
+        let v = view(m, names)
+        #expect(v.pairs.count == 12)
+        #expect(v.pairs.allSatisfy { $0.state == .up && $0.rttMs == 1.5 && !$0.asymmetric })
+        #expect(v.nodes.allSatisfy { $0.reachableBy == 3 && $0.reaches == 3 && $0.peers == 3 && $0.flags.isEmpty })
+        #expect(view(m, names, brokenOnly: true).pairs.isEmpty)
+    }
+
+    @Test("A sees B down while B sees A up: that pair alone is down and asymmetric; both nodes flagged")
+    func asymmetry() throws {
+        let names = ["alice", "bob", "carol", "dave"]
+        let m = matrix(names)
+        report(m, names, broken: [["alice", "bob"]])
+        let v = view(m, names)
+        let downPairs = v.pairs.filter { $0.state != .up }
+        #expect(downPairs.count == 1)
+        let p = try #require(downPairs.first)
+        #expect(p.from == "alice" && p.to == "bob" && p.state == .down && p.asymmetric)
+        #expect(p.lastError == "timeout: no PONG within 5000ms")
+        #expect(p.since == now.addingTimeInterval(-30))
+        let flagged = v.nodes.filter { $0.flags.contains(.asymmetric) }.map(\.name)
+        #expect(flagged == ["alice", "bob"])
+        #expect(v.nodes.first { $0.name == "bob" }?.reachableBy == 2)
+        #expect(v.nodes.first { $0.name == "alice" }?.reaches == 2)
+        #expect(view(m, names, brokenOnly: true).pairs == [p])
+
+        // Both directions down: not asymmetric any more.
+        _ = m.ingest(reporter: "bob", report: HealthReport(seq: 2, full: false, entries: [down("alice")]), now: now)
+        #expect(view(m, names).pairs.filter { $0.state == .down }.allSatisfy { !$0.asymmetric })
+    }
+
+    @Test("a node that reports but that every peer sees down is unreachable by peers; one peer up clears it")
+    func unreachableByPeers() throws {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, names, broken: [["alice", "carol"], ["bob", "carol"]])
+        var carol = try #require(view(m, names).nodes.first { $0.name == "carol" })
+        #expect(carol.flags.contains(.unreachableByPeers))
+        #expect(carol.reachableBy == 0 && carol.reaches == 2)
+        #expect(view(m, names).nodes.filter { $0.flags.contains(.unreachableByPeers) }.map(\.name) == ["carol"])
+
+        _ = m.ingest(reporter: "bob", report: HealthReport(seq: 2, full: false, entries: [up("carol")]), now: now)
+        carol = try #require(view(m, names).nodes.first { $0.name == "carol" })
+        #expect(!carol.flags.contains(.unreachableByPeers) && carol.reachableBy == 1)
+    }
+
+    @Test("a node with no report: its pairs are unknown and it is flagged no-report, not unreachable")
+    func noReport() throws {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, ["alice", "bob"])
+        let v = view(m, names)
+        let carol = try #require(v.nodes.first { $0.name == "carol" })
+        #expect(carol.flags == [.noReport])
+        #expect(v.pairs.filter { $0.from == "carol" }.allSatisfy { $0.state == .unknown })
+        #expect(v.pairs.filter { $0.to == "carol" }.allSatisfy { $0.state == .unknown }, "alice and bob did not report carol")
+        #expect(view(m, names, brokenOnly: true).pairs.allSatisfy { $0.from != "carol" },
+                "a silent node is one flag in the broken view, not N-1 unknown pairs")
+    }
+
+    @Test("sparse: up pairs are one Float each in the reporter's row; only broken pairs are objects")
+    func sparseStorage() {
+        let names = (0..<200).map { String(format: "n%03d", $0) }
+        let m = matrix(names)
+        report(m, names, broken: [["n000", "n001"], ["n005", "n007"]])
+        let snap = m.snapshot()
+        #expect(snap.rows.count == 200)
+        #expect(snap.rows.values.reduce(0) { $0 + $1.exceptions.count } == 2, "exactly the two broken pairs are stored as objects")
+        #expect(snap.rows.values.allSatisfy { $0.upRTT.count <= 200 }, "a row is at most one Float per node")
+        #expect(MemoryLayout<Float>.stride == 4)
+        _ = m.ingest(reporter: "n000", report: HealthReport(seq: 2, full: false, entries: [up("n001")]), now: now)
+        #expect(m.snapshot().rows.values.reduce(0) { $0 + $1.exceptions.count } == 1, "healed pair goes back to a Float")
+    }
+
+    @Test("sequence: a full report sets the baseline, the next number and a resend follow on, a gap asks for a full report")
+    func sequence() {
+        let m = matrix(["alice", "bob"])
+        var r = m.ingest(reporter: "alice", report: nil, now: now)
+        #expect(r.sendFull && r.ack == nil, "no baseline yet: ask for a full report")
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 4, full: false, entries: [up("bob")]), now: now)
+        #expect(r.sendFull && r.ack == 4, "a delta without a baseline is taken but a full report is asked for")
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 5, full: true, entries: [up("bob")]), now: now)
+        #expect(!r.sendFull && r.ack == 5)
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 5, full: false, entries: [up("bob")]), now: now)
+        #expect(!r.sendFull && r.ack == 5, "a resend after a lost answer is fine")
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 6, full: false, entries: [down("bob")]), now: now)
+        #expect(!r.sendFull && r.ack == 6)
+        r = m.ingest(reporter: "alice", report: nil, now: now)
+        #expect(!r.sendFull && r.ack == nil)
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 9, full: false, entries: []), now: now)
+        #expect(r.sendFull, "a gap: reports were lost, the controller may have drifted")
+    }
+
+    @Test("reachable-by in the roster answer counts the peers that report the node up")
+    func reachableByInReply() {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, names, broken: [["bob", "alice"]])
+        let r = m.ingest(reporter: "alice", report: nil, now: now)
+        #expect(r.reachableBy == 1 && r.peers == 2)
+    }
+
+    @Test("nodes that leave the active set lose their row and their column; entries about unknown nodes are skipped")
+    func inactiveDropped() {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, names)
+        m.syncActive(version: "v2") { ["alice", "bob"] }
+        let snap = m.snapshot()
+        let carol = snap.numbers["carol"]!
+        #expect(snap.rows[carol] == nil)
+        #expect(snap.rows.values.allSatisfy { !$0.isUp(carol) })
+        _ = m.ingest(reporter: "alice", report: HealthReport(seq: 2, full: false, entries: [up("mallory"), up("carol"), up("alice")]), now: now)
+        #expect(m.snapshot().numbers["mallory"] == nil, "a name from a report is never interned")
+        #expect(!m.snapshot().rows[snap.numbers["alice"]!]!.isUp(carol))
+        #expect(view(m, ["alice", "bob"]).pairs.count == 2)
+    }
+
+    @Test("bad reports are refused with a reason: over the cap, duplicate peers, absurd RTT")
+    func validation() {
+        let many = (0...HealthReport.maxEntries).map { up("p\($0)") }
+        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: many), from: "alice") }
+        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [up("bob"), up("bob")]), from: "alice") }
+        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [up("bob", -1)]), from: "alice") }
+        let long = HealthReportEntry(peer: "bob", state: .down, rttMs: nil, forSeconds: -5, error: String(repeating: "e", count: 5000))
+        let clean = try? HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [long]), from: "alice")
+        #expect(clean?.entries[0].error?.count == HealthReportIngest.maxErrorLength + 1)
+        #expect(clean?.entries[0].forSeconds == nil)
+    }
+}

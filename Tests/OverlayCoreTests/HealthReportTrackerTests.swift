@@ -1,0 +1,124 @@
+import Foundation
+@testable import OverlayNode
+import OverlayProtocol
+import Testing
+
+@Suite struct HealthReportTrackerTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+
+    func upPeers(_ count: Int, rtt: Double = 2) -> [String: PeerHealth] {
+        var book: [String: PeerHealth] = [:]
+        for i in 0..<count {
+            var h = PeerHealth()
+            h.pong(rttMs: rtt, at: t0)
+            book[String(format: "peer-%04d", i)] = h
+        }
+        return book
+    }
+
+    func unwrap(_ report: HealthReport?, _ comment: Comment? = nil) throws -> HealthReport {
+        try #require(report, comment)
+    }
+
+    func ack(_ report: HealthReport?) -> HealthReportReply {
+        HealthReportReply(ack: report?.seq, sendFull: false, reachableBy: 0, peers: 0)
+    }
+
+    @Test("a quiet, healthy network sends nothing between full reports")
+    func quietNetworkSendsNothing() throws {
+        var tracker = HealthReportTracker(fullEvery: 30)
+        let book = upPeers(5)
+        let first = try unwrap(tracker.next(health: book, now: t0))
+        #expect(first.full && first.entries.count == 5, "the first report after start is full")
+        tracker.answered(ack(first))
+        var reports: [HealthReport] = []
+        for _ in 0..<59 {
+            if let r = tracker.next(health: book, now: t0) { reports.append(r) }
+            tracker.answered(ack(reports.last))
+        }
+        #expect(reports.count == 1, "one periodic full report in 59 quiet polls: \(reports.map(\.seq))")
+        #expect(reports.allSatisfy { $0.full })
+        #expect(tracker.counters.deltaEntries == 0)
+        #expect(tracker.counters.entries == 10)
+    }
+
+    @Test("a state change and a noticeable RTT move are sent; a small RTT wobble is not")
+    func deltas() throws {
+        var tracker = HealthReportTracker(rttFloorMs: 1)
+        var book = upPeers(3, rtt: 10)
+        tracker.answered(ack(tracker.next(health: book, now: t0)))
+
+        book["peer-0001"]!.pong(rttMs: 12, at: t0)   // srtt 10.25: under max(25 %, 1 ms)
+        #expect(tracker.next(health: book, now: t0) == nil)
+        tracker.answered(ack(nil))
+
+        book["peer-0000"]!.miss("connection refused by peer (nothing listening)", at: t0)
+        for _ in 0..<3 { book["peer-0002"]!.pong(rttMs: 40, at: t0) }   // srtt ≈ 19.9: moved more than 25 %
+        let report = try unwrap(tracker.next(health: book, now: t0.addingTimeInterval(5)))
+        #expect(!report.full)
+        #expect(report.entries.map(\.peer) == ["peer-0000", "peer-0002"], "state changes come first")
+        #expect(report.entries[0].state == .down && report.entries[0].error?.contains("refused") == true)
+        #expect(report.entries[0].forSeconds == 5)
+        #expect(report.entries[1].state == .up && (report.entries[1].rttMs ?? 0) > 19)
+        tracker.answered(ack(report))
+        #expect(tracker.next(health: book, now: t0) == nil, "acknowledged: nothing left to say")
+    }
+
+    @Test("1000 pending peers go out over several polls, each under the cap; a lost acknowledgement is retried; nothing is lost")
+    func cappedReportsAndLostAcknowledgement() throws {
+        var tracker = HealthReportTracker(cap: HealthReport.maxEntries)
+        let book = upPeers(1000)
+        var delivered: [String: Int] = [:]
+        var polls = 0
+        var lostOnce = false
+        while polls < 20 {
+            polls += 1
+            guard let report = tracker.next(health: book, now: t0) else { break }
+            #expect(report.entries.count <= HealthReport.maxEntries)
+            #expect(report.full)
+            if polls == 2 && !lostOnce {
+                // The controller took it, but its answer was lost: the node must send the same entries again, same number.
+                lostOnce = true
+                tracker.failed()
+                let again = try unwrap(tracker.next(health: book, now: t0))
+                #expect(again.seq == report.seq)
+                #expect(again.entries == report.entries)
+                for e in again.entries { delivered[e.peer, default: 0] += 1 }
+                tracker.answered(ack(again))
+                continue
+            }
+            for e in report.entries { delivered[e.peer, default: 0] += 1 }
+            tracker.answered(ack(report))
+        }
+        #expect(lostOnce)
+        #expect(delivered.count == 1000, "every peer was delivered: \(delivered.count)")
+        #expect(delivered.values.allSatisfy { $0 == 1 }, "each acknowledged once")
+        #expect(polls == 5, "1000 entries at 256 a poll: 4 reports, then silence (\(polls) polls)")
+        #expect(tracker.acknowledged.count == 1000)
+        #expect(tracker.next(health: book, now: t0) == nil)
+    }
+
+    @Test("an answer with another sequence number acknowledges nothing; 'send full' starts a full report")
+    func wrongAckAndSendFull() throws {
+        var tracker = HealthReportTracker()
+        let book = upPeers(2)
+        let first = try unwrap(tracker.next(health: book, now: t0))
+        tracker.answered(HealthReportReply(ack: first.seq + 7, sendFull: false, reachableBy: 0, peers: 0))
+        let again = try unwrap(tracker.next(health: book, now: t0), "not acknowledged: sent again")
+        #expect(again.seq == first.seq && again.entries.count == 2)
+        tracker.answered(ack(again))
+        #expect(tracker.next(health: book, now: t0) == nil)
+        tracker.answered(HealthReportReply(ack: nil, sendFull: true, reachableBy: 0, peers: 0))
+        let full = try unwrap(tracker.next(health: book, now: t0))
+        #expect(full.full && full.entries.count == 2 && full.seq == again.seq + 1)
+    }
+
+    @Test("a node with no peers still sends an (empty) full report, so the controller gets its baseline")
+    func emptyFullReport() throws {
+        var tracker = HealthReportTracker()
+        let report = try unwrap(tracker.next(health: [:], now: t0))
+        #expect(report.full && report.entries.isEmpty)
+        tracker.answered(ack(report))
+        #expect(tracker.next(health: [:], now: t0) == nil)
+    }
+}
