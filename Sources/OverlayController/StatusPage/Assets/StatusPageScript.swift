@@ -105,13 +105,14 @@ extension StatusPageAssets {
         const flags = byId("flags");
         const items = [];
         for (const n of summaries) {
-          for (const f of n.flags) {
-            if (f === "no-report") continue;
-            const li = make("li");
-            li.appendChild(make("span", n.name + ": "));
+          const shown = n.flags.filter(function (f) { return f !== "no-report"; });
+          if (shown.length === 0) continue;
+          const li = make("li", n.name + ": ");
+          shown.forEach(function (f, i) {
+            if (i > 0) li.appendChild(document.createTextNode(", "));
             li.appendChild(make("span", FLAG_TEXT[f] || f, { "class": "flag", "data-flag": f, "data-node": n.name }));
-            items.push(li);
-          }
+          });
+          items.push(li);
         }
         flags.replaceChildren.apply(flags, items);
       }
