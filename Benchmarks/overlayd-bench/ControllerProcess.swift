@@ -48,9 +48,14 @@ final class ControllerProcess: @unchecked Sendable {
         return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    var rssMiB: Double {
+    var rssMiB: Double { statusMiB("VmRSS:") }
+
+    /// The highest RSS so far.
+    var peakRSSMiB: Double { statusMiB("VmHWM:") }
+
+    private func statusMiB(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
         return (Double(line.split(separator: " ")[1]) ?? 0) / 1024
     }
 

@@ -27,7 +27,9 @@ struct MeshReport {
             let shown = unknown.prefix(20).map { "\($0.from) \(arrow) \($0.to)" }.joined(separator: ", ")
             lines.append("not reported yet (\(unknown.count)): \(shown)\(unknown.count > 20 ? ", …" : "")")
         }
-        let asymmetric = down.filter(\.asymmetric)
+        // A node no peer reaches is one line below, not one asymmetric pair per peer.
+        let unreachable = Set(view.nodes.filter { $0.flags.contains(.unreachableByPeers) }.map(\.name))
+        let asymmetric = down.filter { $0.asymmetric && !unreachable.contains($0.to) }
         if !asymmetric.isEmpty {
             lines.append("asymmetric: " + asymmetric.map { "\($0.from) cannot reach \($0.to), but \($0.to) reaches \($0.from)" }
                 .joined(separator: "; ") + " (look for a firewall or route on one side only)")

@@ -121,4 +121,25 @@ import Testing
         tracker.answered(ack(report))
         #expect(tracker.next(health: [:], now: t0) == nil)
     }
+
+    @Test("with long names and long errors a report stays under the controller's 64 KiB body limit")
+    func byteBudget() throws {
+        var tracker = HealthReportTracker()
+        var book: [String: PeerHealth] = [:]
+        for i in 0..<600 {
+            var h = PeerHealth()
+            h.miss(String(repeating: "\"tls handshake failed\" ", count: 40), at: t0)
+            book[String(format: "peer-%04d-", i) + String(repeating: "x", count: 53)] = h
+        }
+        var sent = 0
+        for _ in 0..<20 {
+            guard let report = tracker.next(health: book, now: t0) else { break }
+            let size = OverlayJSON.encode(RosterRequest(knownVersion: "v", advertise: "198.18.0.2:7444", listenPort: nil, health: report)).count
+            #expect(size < 64 * 1024, "report of \(report.entries.count) entries is \(size) bytes")
+            #expect(report.entries.allSatisfy { ($0.error?.count ?? 0) <= HealthReportTracker.maxErrorLength })
+            sent += report.entries.count
+            tracker.answered(ack(report))
+        }
+        #expect(sent == 600)
+    }
 }

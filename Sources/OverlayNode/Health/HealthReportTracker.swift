@@ -28,6 +28,10 @@ struct HealthReportTracker: Sendable {
     }
 
     let cap: Int
+    /// The encoded report stays under this many bytes (the controller takes request bodies up to 64 KiB).
+    static let byteBudget = 48 * 1024
+    /// A peer's error is cut to this length in a report.
+    static let maxErrorLength = 200
     /// A full report every this many acknowledged polls (30 polls = 5 min at the default 10 s).
     let fullEvery: Int
     let rttFloorMs: Double
@@ -66,7 +70,13 @@ struct HealthReportTracker: Sendable {
                 stateChanges.append(peer)
             }
         }
-        let chosen = Array((stateChanges.sorted() + rttMoves.sorted() + fullOnes.sorted()).prefix(cap))
+        var chosen: [String] = []
+        var bytes = 64
+        for peer in stateChanges.sorted() + rttMoves.sorted() + fullOnes.sorted() {
+            bytes += Self.estimatedSize(peer: peer, health[peer]!)
+            guard chosen.count < cap, bytes <= Self.byteBudget else { break }
+            chosen.append(peer)
+        }
         let full = fullPending != nil
         guard full || !chosen.isEmpty else { inFlight = nil; return nil }
 
@@ -77,7 +87,7 @@ struct HealthReportTracker: Sendable {
             sent[peer] = Reported(state: state, rttMs: h.smoothedRTT)
             return HealthReportEntry(peer: peer, state: state, rttMs: h.smoothedRTT,
                                      forSeconds: h.since.map { max(0, now.timeIntervalSince($0)) },
-                                     error: state == .down ? h.lastError : nil)
+                                     error: state == .down ? h.lastError.map { String($0.prefix(Self.maxErrorLength)) } : nil)
         }
         inFlight = (seq, sent)
         counters.reports += 1
@@ -106,6 +116,13 @@ struct HealthReportTracker: Sendable {
 
     /// The poll failed (no answer): keep everything; the next report reuses the sequence number.
     mutating func failed() { inFlight = nil }
+
+    /// An upper bound on one entry's JSON: fixed keys and numbers, the name, the cut error (a character is at
+    /// most 4 UTF-8 bytes; doubled again for escapes).
+    private static func estimatedSize(peer: String, _ h: PeerHealth) -> Int {
+        let error = h.state == .down ? (h.lastError?.prefix(maxErrorLength).utf8.count ?? 0) : 0
+        return 110 + peer.utf8.count + 2 * error
+    }
 
     private func moved(from old: Double?, to new: Double?) -> Bool {
         guard let old, let new else { return (old == nil) != (new == nil) }
