@@ -57,6 +57,15 @@ extension EndToEnd {
                                                             ["listener": "api", "method": "POST", "route": "/v1/roster"])
                 #expect(rosterTimings ?? 0 > 0, "roster requests are timed under their route pattern")
 
+                // The nodes' health reports ride on their polls; the controller counts them.
+                try await eventually("the controller counts full health reports with entries") {
+                    let m = try await Self.scrape(unixSocket: controller.socket)
+                    guard m.value("overlayd_controller_health_reports_total", ["kind": "full"]) ?? 0 >= 2,
+                          m.value("overlayd_controller_health_report_entries_total") ?? 0 >= 2 else {
+                        throw NotYet("\(m.series("overlayd_controller_health_reports_total")) \(m.series("overlayd_controller_health_report_entries_total"))")
+                    }
+                }
+
                 let controllerScrape = try await HTTPFetch.get("http://127.0.0.1:\(controllerPort)/metrics")
                 #expect(controllerScrape.status == 200 && controllerScrape.contentType == Self.exposition, "\(controllerScrape)")
                 #expect(try await PrometheusText(controllerScrape.body).promtoolProblems() == nil)

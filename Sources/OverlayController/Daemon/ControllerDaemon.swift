@@ -43,9 +43,11 @@ public final class ControllerDaemon: Service {
                                   caFingerprint: network.ca.certificate.fingerprint)
         let group = MultiThreadedEventLoopGroup.singleton
         ControllerMetrics.prime()
-        let metrics = MetricsExposition(definitions: ControllerMetrics.definitions) {
+        let meshStats = MeshStatsExporter()
+        let metrics = MetricsExposition(definitions: ControllerMetrics.definitions + MeshStatsExporter.definitions) {
             let counts = roster.counts()
             ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: await mesh.brokenPairCount())
+            meshStats.export(mesh.stats)
         }
 
         var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
