@@ -6,8 +6,8 @@ import NIOPosix
 import OverlayCore
 import OverlayTLS
 
-/// An HTTP/1.1 JSON server on either a TLS listener (the controller's network
-/// API) or a Unix socket (the control sockets). Shutdown stops accepting,
+/// An HTTP/1.1 server on a TLS listener (the controller's network API), a
+/// Unix socket (the control sockets) or plain TCP (metrics, status page). Shutdown stops accepting,
 /// lets requests in flight finish, closes idle keep-alive connections and
 /// removes the socket file.
 public final class HTTPServer: Sendable {
@@ -41,6 +41,16 @@ public final class HTTPServer: Sendable {
             try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls.current, policy: policy))
         }
         .bind(host: host, port: port).get()
+        return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
+    }
+
+    /// Serves `router` in plain HTTP on `host:port`: only for what is read-only
+    /// and public by design (the `/metrics` scrape listener, the status page).
+    public static func bind(plainHost host: String, port: Int, router: HTTPRouter, group: any EventLoopGroup,
+                            logger: Logger) async throws -> HTTPServer {
+        let connections = ConnectionRegistry(limit: maxConnections)
+        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+            .bind(host: host, port: port).get()
         return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
     }
 

@@ -43,6 +43,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("File holding the passphrase for the CA key.", valueName: "path"))
     var passphraseFile: String?
 
+    @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Also serve Prometheus metrics (GET /metrics, plain HTTP) on this address; they are always on the control socket. (default: off)", valueName: "addr:port"))
+    var metricsListen: String?
+
+    @Option(name: .customLong("status-listen"), help: ArgumentHelp("Serve the read-only status page (plain HTTP, no login) on this address; keep it on loopback or behind an authenticating proxy. (default: off)", valueName: "addr:port"))
+    var statusListen: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -56,6 +62,8 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.activeTimeout = activeTimeout
         flags.passphraseFile = passphraseFile
         flags.logLevel = logLevel
+        flags.metricsListen = metricsListen
+        flags.statusListen = statusListen
         var configuration: ControllerConfiguration?
         do {
             try await DaemonLauncher.run(program: "overlayd-controller", level: {

@@ -63,6 +63,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("report-rtt-floor"), help: ArgumentHelp("Smallest change in a peer's smoothed RTT reported to the controller (the change must also exceed 25 %). (default: 1ms)", valueName: "duration"))
     var reportRTTFloor: String?
 
+    @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Also serve Prometheus metrics (GET /metrics, plain HTTP) on this address; they are always on the control socket. (default: off)", valueName: "addr:port"))
+    var metricsListen: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -83,6 +86,7 @@ struct NodeCommand: AsyncParsableCommand {
         flags.peerConnections = peerConnections
         flags.logLevel = logLevel
         flags.reportRTTFloor = reportRTTFloor
+        flags.metricsListen = metricsListen
         var configuration: NodeConfiguration?
         do {
             try await DaemonLauncher.run(program: "overlayd-node", level: {

@@ -19,10 +19,12 @@ enum ControlAPI {
         var mesh: MeshService
         var tokens: TokenService
         var startedAt: Date
+        var metrics: MetricsExposition
     }
 
     static func router(_ c: Context) -> HTTPRouter {
         var r = HTTPRouter()
+        MetricsEndpoint.add(to: &r, c.metrics)
         r.on(.GET, "/v1/status") { _, _ in
             let counts = c.roster.counts()
             return .json(ControllerStatus(network: c.range.description, caFingerprint: c.ca.fingerprint,

@@ -23,11 +23,17 @@ enum NetworkAPI {
         }
 
         r.on(.POST, "/v1/enroll") { request, _ throws(HTTPResponse) in
-            let body = try request.decode(EnrollRequest.self)
+            let body: EnrollRequest
+            do throws(HTTPResponse) { body = try request.decode(EnrollRequest.self) } catch {
+                ControllerMetrics.enrollmentRefused("malformed_request")
+                throw error
+            }
             do throws(EnrollmentError) {
                 let response = try enrollment.enroll(body)
+                ControllerMetrics.enrolled()
                 return .json(response, status: .created)
             } catch {
+                ControllerMetrics.enrollmentRefused(error.code)
                 logger.warning("enrollment refused", metadata: ["node.name": "\(body.name)", "token.id": "\(body.tokenID)",
                                                                  "reason": "\(error.code)"])
                 throw .error(error.status, error.code, error.description)
@@ -43,12 +49,15 @@ enum NetworkAPI {
             let health = try MeshAPI.ingest(body.health, from: peer.name, rosterVersion: version, mesh: mesh, logger: logger)
             if let known = body.knownVersion, roster.shouldKeepPreRestartRoster(known) {
                 // Just restarted: the active set is still filling; the node's roster is the better one.
+                ControllerMetrics.rosterAnswered(full: false)
                 return .json(RosterResponse(version: known, unchanged: true, nodes: nil, health: health))
             }
             if body.knownVersion == version {
+                ControllerMetrics.rosterAnswered(full: false)
                 return .json(RosterResponse(version: version, unchanged: true, nodes: nil, health: health))
             }
             let current = roster.currentRoster()
+            ControllerMetrics.rosterAnswered(full: true)
             return HTTPResponse(status: .ok, headers: ["content-type": "application/json"],
                                 body: RosterBodyWithHealth.splice(health, into: current.body))
         }
@@ -62,8 +71,10 @@ enum NetworkAPI {
             _ = try authenticate(request, roster: roster)
             let current = roster.currentRoster()
             if request.query["version"] == current.version {
+                ControllerMetrics.rosterAnswered(full: false)
                 return .json(RosterResponse(version: current.version, unchanged: true, nodes: nil))
             }
+            ControllerMetrics.rosterAnswered(full: true)
             return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: current.body)
         }
 

@@ -15,6 +15,10 @@ public struct ControllerConfiguration: Sendable {
     public var passphraseFile: String?
     public var certificateValidity: TimeInterval
     public var logLevel: Logger.Level
+    /// Plain-HTTP listener for Prometheus scrapes of `/metrics`; nil (the default) opens none.
+    public var metricsListen: HostPort?
+    /// Plain-HTTP listener for the read-only status page; nil (the default) opens none.
+    public var statusListen: HostPort?
 
     public static let defaultNetwork = "100.64.0.0/16"
     public static let defaultListen = "0.0.0.0:7443"
@@ -32,12 +36,15 @@ public struct ControllerConfiguration: Sendable {
         public var passphraseFile: String?
         public var certificateValidity: String?
         public var logLevel: String?
+        public var metricsListen: String?
+        public var statusListen: String?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case stateDir = "state-dir", listen, advertise, socket, network, activeTimeout = "active-timeout"
             case passphraseFile = "passphrase-file", certificateValidity = "certificate-validity", logLevel = "log-level"
+            case metricsListen = "metrics-listen", statusListen = "status-listen"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -54,6 +61,8 @@ public struct ControllerConfiguration: Sendable {
             if let v = passphraseFile { r.passphraseFile = v }
             if let v = certificateValidity { r.certificateValidity = v }
             if let v = logLevel { r.logLevel = v }
+            if let v = metricsListen { r.metricsListen = v }
+            if let v = statusListen { r.statusListen = v }
             return r
         }
     }
@@ -80,6 +89,8 @@ public struct ControllerConfiguration: Sendable {
             activeTimeout: try DurationParser.parse(merged.activeTimeout ?? "30s"),
             passphraseFile: merged.passphraseFile,
             certificateValidity: try DurationParser.parse(merged.certificateValidity ?? "365d"),
-            logLevel: level)
+            logLevel: level,
+            metricsListen: try merged.metricsListen.map { try HostPort(parsing: $0) },
+            statusListen: try merged.statusListen.map { try HostPort(parsing: $0) })
     }
 }

@@ -42,17 +42,36 @@ public final class ControllerDaemon: Service {
         let tokens = TokenService(store: store, controllers: c.advertise.map(\.description),
                                   caFingerprint: network.ca.certificate.fingerprint)
         let group = MultiThreadedEventLoopGroup.singleton
+        ControllerMetrics.prime()
+        let meshStats = MeshStatsExporter()
+        let metrics = MetricsExposition(definitions: ControllerMetrics.definitions + MeshStatsExporter.definitions) {
+            let counts = roster.counts()
+            ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: await mesh.brokenPairCount())
+            meshStats.export(mesh.stats)
+        }
 
+        var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
+        apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
         let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port, tls: network.serverContext,
-                                            router: NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger),
-                                            group: group, logger: logger)
+                                            router: apiRouter, group: group, logger: logger)
+        var controlRouter = ControlAPI.router(.init(
+            configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
+            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics))
+        controlRouter.observer = ControllerMetrics.requestObserver(listener: "control")
         let control: HTTPServer
         do {
-            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: ControlAPI.router(.init(
-                configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
-                roster: roster, mesh: mesh, tokens: tokens, startedAt: Date())), group: group, logger: logger)
+            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: controlRouter, group: group, logger: logger)
         } catch {
             await api.shutdown()
+            throw error
+        }
+        let optional: [HTTPServer]
+        do {
+            optional = try await Self.openOptionalListeners(c, metrics: metrics, status: .init(
+                roster: roster, range: network.range, ca: network.ca.certificate, mesh: mesh), group: group, logger: logger)
+        } catch {
+            await api.shutdown()
+            await control.shutdown()
             throw error
         }
         logger.notice("controller ready", metadata: [
@@ -69,6 +88,25 @@ public final class ControllerDaemon: Service {
         logger.notice("controller stopping: finishing requests in flight")
         await api.shutdown()
         await control.shutdown()
+        for server in optional { await server.shutdown() }
         logger.notice("controller stopped")
+    }
+
+    /// The listeners that are off unless configured: metrics scrapes and the status page.
+    private static func openOptionalListeners(_ c: ControllerConfiguration, metrics: MetricsExposition, status: StatusPage.Context,
+                                              group: any EventLoopGroup, logger: Logger) async throws -> [HTTPServer] {
+        var opened: [HTTPServer] = []
+        do {
+            if let address = c.metricsListen {
+                opened.append(try await MetricsEndpoint.listen(on: address, metrics, group: group, logger: logger))
+            }
+            if let address = c.statusListen {
+                opened.append(try await StatusPage.listen(on: address, status, group: group, logger: logger))
+            }
+            return opened
+        } catch {
+            for server in opened { await server.shutdown() }
+            throw error
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OverlayCore
 import OverlayHTTP
 import OverlayProtocol
 
@@ -16,10 +17,12 @@ enum NodeControlAPI {
         var client: ControllerClient
         var reporter: HealthReporter
         var startedAt: Date
+        var metrics: MetricsExposition
     }
 
     static func router(_ c: Context) -> HTTPRouter {
         var r = HTTPRouter()
+        MetricsEndpoint.add(to: &r, c.metrics)
         r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses())) }
         r.on(.GET, "/v1/status") { _, _ in
             let snap = c.roster.snapshot

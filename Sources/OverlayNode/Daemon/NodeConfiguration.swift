@@ -22,6 +22,8 @@ public struct NodeConfiguration: Sendable {
     /// The smallest smoothed-RTT change (seconds) worth a health-report entry, with 25 %.
     public var reportRTTFloor: TimeInterval
     public var logLevel: Logger.Level
+    /// Plain-HTTP listener for Prometheus scrapes of `/metrics`; nil (the default) opens none.
+    public var metricsListen: HostPort?
 
     public static let defaultListen = "0.0.0.0:7444"
 
@@ -41,6 +43,7 @@ public struct NodeConfiguration: Sendable {
         public var peerConnections: String?
         public var reportRTTFloor: String?
         public var logLevel: String?
+        public var metricsListen: String?
 
         public init() {}
 
@@ -49,6 +52,7 @@ public struct NodeConfiguration: Sendable {
             case passphraseFile = "passphrase-file", rosterInterval = "roster-interval", pingInterval = "ping-interval"
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
             case reportRTTFloor = "report-rtt-floor"
+            case metricsListen = "metrics-listen"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -70,6 +74,7 @@ public struct NodeConfiguration: Sendable {
             if let v = peerConnections { r.peerConnections = v }
             if let v = reportRTTFloor { r.reportRTTFloor = v }
             if let v = logLevel { r.logLevel = v }
+            if let v = metricsListen { r.metricsListen = v }
             return r
         }
     }
@@ -113,6 +118,7 @@ public struct NodeConfiguration: Sendable {
             pingTimeout: try m.pingTimeout.map { try DurationParser.parse($0) } ?? min(5, ping),
             peerConnections: mode,
             reportRTTFloor: try DurationParser.parse(m.reportRTTFloor ?? "1ms"),
-            logLevel: level)
+            logLevel: level,
+            metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) })
     }
 }

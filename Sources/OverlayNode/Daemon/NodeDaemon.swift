@@ -47,16 +47,29 @@ public final class NodeDaemon: Service {
                                   listenPort: listener.port, logger: logger, reporter: reporter) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions) { [metrics = scheduler.metrics] in
+            metrics.refresh(roster: roster.snapshot, peers: book.statuses())
+        }
         let control: HTTPServer
         do {
             control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
                 controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
-                startedAt: Date())),
+                startedAt: Date(), metrics: metrics)),
                 group: group, logger: logger)
         } catch {
             await listener.close()
             throw error
+        }
+        var metricsListener: HTTPServer?
+        if let address = c.metricsListen {
+            do {
+                metricsListener = try await MetricsEndpoint.listen(on: address, metrics, group: group, logger: logger)
+            } catch {
+                await control.shutdown()
+                await listener.close()
+                throw error
+            }
         }
         logger.notice("node ready", metadata: [
             "node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)", "listen": "\(c.listen.host):\(listener.port)",
@@ -77,6 +90,7 @@ public final class NodeDaemon: Service {
         await scheduler.closeConnections()
         await listener.close()
         await control.shutdown()
+        await metricsListener?.shutdown()
         logger.notice("node stopped")
     }
 

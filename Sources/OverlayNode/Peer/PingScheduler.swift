@@ -22,6 +22,7 @@ final class PingScheduler: Sendable {
     let mode: PeerConnectionMode
     private let pool = PeerConnectionPool()
     let dialed = EventCounter()
+    let metrics = NodeMetrics()
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
@@ -53,12 +54,15 @@ final class PingScheduler: Sendable {
     /// One PING/PONG with `entry`, recorded in the book and logged as one line.
     func exchange(with entry: RosterEntry) async {
         let seq = nextSequence()
+        metrics.exchangeStarted()
         do {
             let receipt = try await pingOnce(entry, seq: seq)
+            metrics.pong(peer: entry.name, rttMilliseconds: receipt.rttMilliseconds)
             book.record(entry.name, fingerprint: entry.fingerprint) { $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
             logger.info("PONG", metadata: ["peer.name": "\(entry.name)", "peer.endpoint": "\(entry.endpoint)",
                                            "seq": "\(seq)", "rtt.ms": "\(String(format: "%.3f", receipt.rttMilliseconds))"])
         } catch {
+            metrics.failed(error)
             book.record(entry.name, fingerprint: entry.fingerprint) { $0.miss(error.description) }
             logger.warning("PING failed", metadata: ["peer.name": "\(entry.name)", "peer.endpoint": "\(entry.endpoint)",
                                                      "seq": "\(seq)", "reason": "\(error)"])

@@ -14,6 +14,8 @@ struct ClusterSettings: Sendable {
     var pingInterval = "1s"
     var pingTimeout = "5s"
     var network = "100.64.0.0/16"
+    /// Extra controller flags, e.g. `--metrics-listen` or `--status-listen`.
+    var controllerArguments: [String] = []
 }
 
 /// The controller of a test network: where it listens and how to reach its socket.
@@ -137,7 +139,7 @@ final class Cluster: @unchecked Sendable {
             "--network", settings.network,
             "--active-timeout", settings.activeTimeout,
             "--passphrase-file", passphraseFile,
-        ], namespace: namespace)
+        ] + settings.controllerArguments, namespace: namespace)
     }
 
     private func waitControllerReady(_ c: ControllerHandle, portChosenHere: Bool = false) async throws {

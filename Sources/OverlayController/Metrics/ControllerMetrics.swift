@@ -1,0 +1,74 @@
+import CoreMetrics
+import NIOHTTP1
+import OverlayHTTP
+import OverlayCore
+
+/// What the controller counts, through swift-metrics (the backend is the
+/// Prometheus registry of `MetricsBootstrap`). Labels are low-cardinality by
+/// construction: results and refusal codes from fixed enums, route patterns
+/// rather than raw paths. docs/metrics.md describes each family.
+public enum ControllerMetrics {
+    static let enrollments = "overlayd_controller_enrollments_total"
+    static let rosterRequests = "overlayd_controller_roster_requests_total"
+    static let nodes = "overlayd_controller_nodes"
+    static let brokenPairs = "overlayd_controller_mesh_broken_pairs"
+    static let requestDuration = "overlayd_controller_request_duration_seconds"
+
+    public static let definitions: [MetricDefinition] = [
+        .init(enrollments, .counter, labels: ["result", "reason"],
+              help: "Enrollment attempts by result (ok, refused) and refusal code (reason=none when ok)."),
+        .init(rosterRequests, .counter, labels: ["answer"],
+              help: "Roster requests from nodes by answer: full roster sent, or unchanged."),
+        .init(nodes, .gauge, labels: ["state"],
+              help: "Nodes by state: registered (all enrolled nodes) and active (those heartbeating now, a subset)."),
+        .init(brokenPairs, .gauge,
+              help: "Ordered node pairs (A to B) whose last report from A says B is down."),
+        .init(requestDuration, .histogram, labels: ["listener", "method", "route"],
+              help: "Time to answer a request, by listener (api, control), method and route pattern."),
+    ]
+
+    /// The series that exist from the start, at zero, so a rate() has a baseline.
+    static func prime() {
+        _ = MetricsBootstrap.registry
+        _ = Counter(label: enrollments, dimensions: [("result", "ok"), ("reason", "none")])
+        _ = Counter(label: rosterRequests, dimensions: [("answer", "full")])
+        _ = Counter(label: rosterRequests, dimensions: [("answer", "unchanged")])
+        Gauge(label: brokenPairs).record(0)
+    }
+
+    static func enrolled() {
+        Counter(label: enrollments, dimensions: [("result", "ok"), ("reason", "none")]).increment()
+    }
+
+    /// `code`: an `EnrollmentError.code` or an HTTP-level refusal code (a fixed set).
+    static func enrollmentRefused(_ code: String) {
+        Counter(label: enrollments, dimensions: [("result", "refused"), ("reason", code)]).increment()
+    }
+
+    static func rosterAnswered(full: Bool) {
+        Counter(label: rosterRequests, dimensions: [("answer", full ? "full" : "unchanged")]).increment()
+    }
+
+    /// Sets the gauges that describe now; called before each scrape.
+    static func refresh(registered: Int, active: Int, brokenPairs: Int) {
+        Gauge(label: nodes, dimensions: [("state", "registered")]).record(registered)
+        Gauge(label: nodes, dimensions: [("state", "active")]).record(active)
+        Gauge(label: Self.brokenPairs).record(brokenPairs)
+    }
+
+    /// An `HTTPRouter.Observer` recording request durations for `listener`.
+    static func requestObserver(listener: String) -> HTTPRouter.Observer {
+        { method, route, _, seconds in
+            Timer(label: requestDuration, dimensions: [("listener", listener), ("method", methodLabel(method)), ("route", route)])
+                .recordNanoseconds(Int64(seconds * 1e9))
+        }
+    }
+
+    /// Methods outside the few the APIs use collapse to `other`: a client cannot mint label values.
+    static func methodLabel(_ method: HTTPMethod) -> String {
+        switch method {
+        case .GET, .POST, .PUT, .DELETE, .HEAD: return method.rawValue
+        default: return "other"
+        }
+    }
+}
