@@ -24,7 +24,7 @@ CERTSDIR     = $(PREFIX)/share/overlayd/certs
 CONFDIR      = /etc/overlayd
 PROGRAMS     = overlayd-controller overlayd-node overlayctl
 UNITS        = overlayd-controller.service overlayd-controller.socket overlayd-node@.service overlayd-node@.socket
-DOCS         = README.md docs/operations.md docs/security.md docs/protocol.md certs/README.md
+DOCS         = README.md docs/operations.md docs/security.md docs/protocol.md
 
 .PHONY: all build deps test demo bench clean release install install-units uninstall check-units systemd-test
 
@@ -75,7 +75,7 @@ install: release install-units
 	install -m 0644 systemd/overlayd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf"
 	install -m 0644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
 	install -m 0755 certs/make-ca.sh certs/make-node.sh "$(DESTDIR)$(CERTSDIR)/"
-	install -m 0644 certs/openssl.cnf "$(DESTDIR)$(CERTSDIR)/"
+	install -m 0644 certs/openssl.cnf certs/README.md "$(DESTDIR)$(CERTSDIR)/"
 	install -m 0644 certs/lib/common.sh "$(DESTDIR)$(CERTSDIR)/lib/"
 	install -d -m 0755 "$(DESTDIR)$(CONFDIR)" "$(DESTDIR)$(CONFDIR)/node"
 	install -d -m 0700 "$(DESTDIR)/etc/credstore.encrypted"

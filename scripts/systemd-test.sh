@@ -18,7 +18,8 @@
 # root, no systemd-nspawn/debootstrap, no Debian mirror. Any failed check exits
 # 1 and shows the unit's status and journal.
 #
-# Environment: OVERLAYD_TEST_CACHE (default /var/cache/overlayd-test) holds the
+# Environment: OVERLAYD_TEST_HOLD=1 keeps a failed run's container for
+# inspection (nsenter -t PID -a); OVERLAYD_TEST_CACHE (default /var/cache/overlayd-test) holds the
 # root image; OVERLAYD_TEST_MIRROR overrides the mirror taken from apt.
 set -euo pipefail
 
@@ -50,38 +51,47 @@ mirror() {
 }
 MIRROR=$(mirror)
 
-# --- the release binaries ---------------------------------------------------
-
-WORK=$(mktemp -d /tmp/overlayd-systemd-test.XXXXXX)
-say "building the release binaries (static Swift runtime) ..."
-if ! make -s release >"$WORK/build.log" 2>&1; then
-    tail -n 40 "$WORK/build.log"
-    say "FAIL systemd-test: the release build failed (above)"
-    exit 1
-fi
-BIN=$(swift build -c release --show-bin-path)
-pass "release build ($((SECONDS - START)) s)"
-
 # --- the root image ---------------------------------------------------------
 
-# systemd and what `make install`'s hint and this test use, plus the Debian
-# package of every shared library the binaries load.
-PACKAGES="systemd dbus procps util-linux openssl libssl3 libsqlite3-0 libsystemd0"
-for lib in $(ldd "$BIN/overlayd-controller" "$BIN/overlayd-node" "$BIN/overlayctl" | awk '/=> \//{print $3}' | sort -u); do
-    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -n1 | cut -d: -f1) \
-        || pkg=$(dpkg -S "$lib" 2>/dev/null | head -n1 | cut -d: -f1) || pkg=
-    [ -n "$pkg" ] && PACKAGES="$PACKAGES $pkg"
-done
-# shellcheck disable=SC2086 # one package per word
-PACKAGES=$(printf '%s\n' $PACKAGES | sort -u | tr '\n' ',' | sed 's/,$//')
+# systemd, what the operator's commands here use (kill for ExecReload=,
+# useradd, runuser), and the shared libraries the release binaries load
+# besides libc (`ldd`: OpenSSL, SQLite, libsystemd, zlib, libstdc++); the
+# installed binaries are checked with ldd inside the container.
+PACKAGES=dbus,libgcc-s1,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,procps,systemd,util-linux,zlib1g
 KEY=$(printf 'bookworm minbase %s %s\n' "$MIRROR" "$PACKAGES" | sha256sum | cut -c1-16)
 ROOT=$CACHE/bookworm-$KEY
+WORK=$(mktemp -d /tmp/overlayd-systemd-test.XXXXXX)
+MACHINE=overlayd-test-$$
+NSPAWN=
+P=
+HOLD=
+cleanup() {
+    local rc=$?
+    if [ -n "$HOLD" ]; then kill "$HOLD" 2>/dev/null || true; fi
+    if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
+        kill -TERM "$NSPAWN" 2>/dev/null || true
+        wait "$NSPAWN" 2>/dev/null || true
+    fi
+    # nspawn leaves payload/ and supervisor/ below our cgroup: remove them, deepest first.
+    for h in systemd unified; do
+        [ -d "/sys/fs/cgroup/$h/$MACHINE" ] && find "/sys/fs/cgroup/$h/$MACHINE" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 if [ ! -e "$ROOT/.complete" ]; then
     curl -fsS -o /dev/null --max-time 20 "$MIRROR/dists/bookworm/Release" \
         || skip "the Debian mirror $MIRROR is not reachable, so no root image can be made (set OVERLAYD_TEST_MIRROR)"
-    say "making the bookworm root $ROOT (once; packages $PACKAGES) ..."
     mkdir -p "$CACHE"
+    exec 9>"$CACHE/.lock"
+    flock 9    # another run may be making the same root
+fi
+if [ ! -e "$ROOT/.complete" ]; then
+    say "making the bookworm root $ROOT (once; packages $PACKAGES) ..."
     for old in "$CACHE"/bookworm-*; do [ -e "$old" ] && [ "$old" != "$ROOT" ] && rm -rf "$old"; done
     rm -rf "$ROOT.tmp"
     t0=$SECONDS
@@ -95,26 +105,23 @@ if [ ! -e "$ROOT/.complete" ]; then
     touch "$ROOT.tmp/.complete"
     mv "$ROOT.tmp" "$ROOT"
     pass "root image made in $((SECONDS - t0)) s"
+    exec 9>&-
 else
     pass "root image $ROOT (cached)"
 fi
 
+# --- the release binaries ---------------------------------------------------
+
+say "building the release binaries (static Swift runtime) ..."
+if ! make -s release >"$WORK/build.log" 2>&1; then
+    tail -n 40 "$WORK/build.log"
+    say "FAIL systemd-test: the release build failed (above)"
+    exit 1
+fi
+pass "release build ($((SECONDS - START)) s)"
+
 # --- boot it ----------------------------------------------------------------
 
-MACHINE=overlayd-test-$$
-NSPAWN=
-P=
-cleanup() {
-    local rc=$?
-    if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
-        kill -TERM "$NSPAWN" 2>/dev/null || true
-        wait "$NSPAWN" 2>/dev/null || true
-    fi
-    for h in systemd unified; do rmdir "/sys/fs/cgroup/$h/$MACHINE" 2>/dev/null || true; done
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT
 
 # With --keep-unit the container lands in our cgroup; give it its own so that
 # another container started at the same time does not share it.
@@ -166,6 +173,12 @@ fail() { # UNIT MESSAGE
     if [ -n "$1" ]; then
         E systemctl status --no-pager -l "$1" || true
         E journalctl -u "$1" --no-pager -n 80 -o short-precise || true
+    fi
+    if [ -n "${OVERLAYD_TEST_HOLD:-}" ]; then
+        say "holding the container for inspection: nsenter -t $P -a; kill $$ to end"
+        sleep 3600 &
+        HOLD=$!
+        wait "$HOLD" || true
     fi
     exit 1
 }
@@ -240,7 +253,7 @@ start_and_check() { # UNIT OVERLAYCTL-ARGS...
     local state
     state="$(show "$unit" ActiveState)/$(show "$unit" SubState)"
     [ "$state" = active/running ] || fail "$unit" "$unit is $state right after systemctl start returned, not active/running"
-    E overlayctl "$@" status >/dev/null 2>"$WORK/ctl.err" \
+    E overlayctl status "$@" >/dev/null 2>"$WORK/ctl.err" \
         || fail "$unit" "$unit is READY but its control socket does not answer: $(cat "$WORK/ctl.err")"
     pass "systemctl start $unit returned at READY: active (running), control socket answers"
 }
@@ -260,9 +273,9 @@ fi
 # An operator in group overlayd may use overlayctl; others may not.
 E useradd --no-create-home --groups overlayd operator
 E useradd --no-create-home stranger
-E runuser -u operator -- overlayctl --socket /run/overlayd/controller.sock status >/dev/null 2>"$WORK/ctl.err" \
+E runuser -u operator -- overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>"$WORK/ctl.err" \
     || fail overlayd-controller.service "a member of group overlayd cannot use overlayctl: $(cat "$WORK/ctl.err")"
-E runuser -u stranger -- overlayctl --socket /run/overlayd/controller.sock status >/dev/null 2>&1 \
+E runuser -u stranger -- overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>&1 \
     && fail overlayd-controller.service "a user outside group overlayd can use the controller's control socket"
 pass "group overlayd may use the control socket, other users may not"
 
@@ -304,9 +317,9 @@ E systemctl status --no-pager overlayd-node@alice.service | grep -q 'Status: "1/
     || fail overlayd-node@alice.service "systemctl status does not show alice's STATUS line"
 pass "systemctl status: alice \"$(show overlayd-node@alice.service StatusText)\", controller \"$(show overlayd-controller.service StatusText)\""
 
-bob_up() { E overlayctl --node alice peers --json | jq -e '.peers[] | select(.name == "bob" and .state == "up")'; }
-until_ok 60 bob_up || { E overlayctl --node alice peers || true; fail overlayd-node@alice.service "overlayctl peers on alice does not show bob up"; }
-pass "overlayctl peers on alice: bob up ($(E overlayctl --node alice peers --json | jq -r '.peers[] | select(.name == "bob") | "rtt \(.rttMs) ms"'))"
+bob_up() { E overlayctl peers --node alice --json | jq -e '.peers[] | select(.name == "bob" and .state == "up")'; }
+until_ok 60 bob_up || { E overlayctl peers --node alice || true; fail overlayd-node@alice.service "overlayctl peers on alice does not show bob up"; }
+pass "overlayctl peers on alice: bob up ($(E overlayctl peers --node alice --json | jq -r '.peers[] | select(.name == "bob") | "rtt \(.rttMs) ms"'))"
 
 pongs() { E journalctl -u overlayd-node@alice.service OVERLAY_PEER=bob OVERLAY_EVENT=pong -o json --no-pager; }
 has_pong() { pongs | jq -se 'map(select((.OVERLAY_RTT_USEC // "") | test("^[0-9]+$"))) | length > 0'; }
