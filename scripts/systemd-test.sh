@@ -271,9 +271,9 @@ else
 fi
 
 # An operator in group overlayd may use overlayctl; others may not.
-E useradd --no-create-home --groups overlayd operator
-E useradd --no-create-home stranger
-E runuser -u operator -- overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>"$WORK/ctl.err" \
+E useradd --no-create-home --no-user-group --groups overlayd ops
+E useradd --no-create-home --no-user-group stranger
+E runuser -u ops -- overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>"$WORK/ctl.err" \
     || fail overlayd-controller.service "a member of group overlayd cannot use overlayctl: $(cat "$WORK/ctl.err")"
 E runuser -u stranger -- overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>&1 \
     && fail overlayd-controller.service "a user outside group overlayd can use the controller's control socket"
