@@ -24,7 +24,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidValue(let p, let k, let r): return "\(p): setting '\(k)': \(r)"
         case .missing(let o, let h): return "\(o) is required: \(h)"
         case .passphraseMissing:
-            return "no passphrase for the private keys: give --passphrase-file PATH (a file readable only by the service, mode 0600), or run under systemd with the credential passphrase (LoadCredentialEncrypted=passphrase:PATH, made with systemd-creds encrypt --name=passphrase, or LoadCredential=passphrase:PATH)"
+            return "no passphrase for the private keys: give --passphrase-file PATH (a file readable only by the service, mode 0600), or run under systemd with LoadCredential=passphrase:PATH"
         case .passphraseUnreadable(let p, let r): return "cannot read the passphrase from \(p): \(r)"
         }
     }
