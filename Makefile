@@ -19,6 +19,7 @@ DESTDIR     ?=
 BINDIR       = $(PREFIX)/bin
 UNITDIR      = $(PREFIX)/lib/systemd/system
 SYSUSERSDIR  = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  = $(PREFIX)/lib/tmpfiles.d
 DOCDIR       = $(PREFIX)/share/doc/overlayd
 CERTSDIR     = $(PREFIX)/share/overlayd/certs
 CONFDIR      = /etc/overlayd
@@ -65,14 +66,15 @@ systemd-test: deps
 	./scripts/systemd-test.sh
 
 # Release binaries with the Swift runtime linked in (they need no /opt/swift),
-# the units, the sysusers file, example configs (never over existing ones),
+# the units, the sysusers and tmpfiles files, example configs (never over existing ones),
 # the pre-shared certificate scripts and the docs.
 install: release install-units
 	@bin="$$($(SWIFT) build -c release --show-bin-path)"; \
 	install -d -m 0755 "$(DESTDIR)$(BINDIR)"; \
 	for p in $(PROGRAMS); do install -m 0755 "$$bin/$$p" "$(DESTDIR)$(BINDIR)/$$p"; done
-	install -d -m 0755 "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)/lib"
+	install -d -m 0755 "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)/lib"
 	install -m 0644 systemd/overlayd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf"
+	install -m 0644 systemd/overlayd.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/overlayd.conf"
 	install -m 0644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
 	install -m 0755 certs/make-ca.sh certs/make-node.sh "$(DESTDIR)$(CERTSDIR)/"
 	install -m 0644 certs/openssl.cnf certs/README.md "$(DESTDIR)$(CERTSDIR)/"
@@ -87,6 +89,7 @@ install: release install-units
 	done
 	@echo; echo "overlayd is installed under $(DESTDIR)$(PREFIX). Next, as root:"
 	@echo "  systemd-sysusers $(SYSUSERSDIR)/overlayd.conf   # the overlayd user and group"
+	@echo "  systemd-tmpfiles --create $(TMPFILESDIR)/overlayd.conf   # /run/overlayd"
 	@echo "  systemctl daemon-reload"
 	@echo "  then the passphrase credential and the first start: $(DOCDIR)/operations.md"
 	@case "$(UNITDIR)" in /usr/lib/systemd/system|/usr/local/lib/systemd/system) ;; \
@@ -104,7 +107,7 @@ install-units:
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(BINDIR)/,$(addsuffix ",$(PROGRAMS)))
 	rm -f $(addprefix "$(DESTDIR)$(UNITDIR)/,$(addsuffix ",$(UNITS)))
-	rm -f "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf"
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf" "$(DESTDIR)$(TMPFILESDIR)/overlayd.conf"
 	rm -rf "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)"
 	rmdir "$(DESTDIR)$(PREFIX)/share/overlayd" 2>/dev/null || true
 	@echo "removed overlayd from $(DESTDIR)$(PREFIX); kept $(CONFDIR), /etc/credstore.encrypted, /var/lib/overlayd and the overlayd user."

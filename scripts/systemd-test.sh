@@ -201,6 +201,11 @@ pass "installed binaries load in a bare bookworm (no Swift runtime installed)"
 E systemd-sysusers /usr/local/lib/sysusers.d/overlayd.conf || fail "" "systemd-sysusers could not apply the installed overlayd.conf"
 E id overlayd >/dev/null || fail "" "systemd-sysusers made no overlayd user"
 pass "systemd-sysusers made the overlayd user: $(E id overlayd)"
+E systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/overlayd.conf \
+    || fail "" "systemd-tmpfiles could not apply the installed overlayd.conf"
+[ "$(E stat -c '%U:%G %a' /run/overlayd)" = "overlayd:overlayd 750" ] \
+    || fail "" "/run/overlayd is $(E stat -c '%U:%G %a' /run/overlayd), not overlayd:overlayd 750, after systemd-tmpfiles"
+pass "systemd-tmpfiles made /run/overlayd (overlayd:overlayd 750)"
 E systemctl daemon-reload
 [ "$(show overlayd-node@alice.service FragmentPath)" = /usr/local/lib/systemd/system/overlayd-node@.service ] \
     || fail "" "systemd does not load overlayd-node@.service from /usr/local/lib/systemd/system"
@@ -338,6 +343,9 @@ pass "both nodes read their key passphrases as credentials ($CRED_MODE)"
 ALICE=overlayd-node@alice.service
 PID_BEFORE=$(show $ALICE MainPID)
 RESTARTS_BEFORE=$(show $ALICE NRestarts)
+# Alive, she has kept a 3 s watchdog fed through all the checks above.
+[ "$RESTARTS_BEFORE" = 0 ] || fail $ALICE "alice was restarted $RESTARTS_BEFORE times before any SIGSTOP: her watchdog is not fed"
+pass "alice ran $(( $(E date +%s) - $(E date -d "$(show $ALICE ActiveEnterTimestamp)" +%s) )) s under WatchdogSec=3s without a restart"
 E kill -STOP "$PID_BEFORE"
 restarted() {
     local pid
@@ -352,6 +360,16 @@ pass "kill -STOP alice (PID $PID_BEFORE): watchdog timeout, restarted as PID $(s
 until_ok 60 status_is $ALICE '^1/1 peers up' || fail $ALICE "alice did not see bob up again after her restart"
 pass "alice is back: \"$(show $ALICE StatusText)\""
 
+# --- reload ---------------------------------------------------------------
+
+BOB=overlayd-node@bob.service
+BOB_PID=$(show $BOB MainPID)
+E systemctl reload $BOB || fail $BOB "systemctl reload $BOB failed"
+{ [ "$(show $BOB MainPID)" = "$BOB_PID" ] && [ "$(show $BOB ActiveState)" = active ]; } \
+    || fail $BOB "bob did not stay up with the same PID across systemctl reload"
+until_ok 30 status_is $BOB '^1/1 peers up' || fail $BOB "bob's STATUS after the reload is '$(show $BOB StatusText)'"
+pass "systemctl reload bob (SIGHUP): same PID $BOB_PID, active, \"$(show $BOB StatusText)\""
+
 # --- stop -------------------------------------------------------------------
 
 E systemctl stop overlayd-node@alice.service overlayd-node@bob.service overlayd-controller.service
@@ -364,11 +382,11 @@ pass "systemctl stop: no socket left in /run/overlayd"
 E systemctl start overlayd-controller.socket || fail overlayd-controller.socket "systemctl start overlayd-controller.socket failed"
 [ "$(show overlayd-controller.service ActiveState)" = inactive ] \
     || fail overlayd-controller.service "the controller started with its socket unit, before any connection"
-E timeout 60 overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>"$WORK/ctl.err" \
-    || fail overlayd-controller.service "overlayctl status through the socket unit got no answer: $(cat "$WORK/ctl.err")"
+E runuser -u ops -- timeout 60 overlayctl status --socket /run/overlayd/controller.sock >/dev/null 2>"$WORK/ctl.err" \
+    || fail overlayd-controller.service "overlayctl status (as a member of group overlayd) through the socket unit got no answer: $(cat "$WORK/ctl.err")"
 [ "$(show overlayd-controller.service ActiveState)" = active ] \
     || fail overlayd-controller.service "overlayctl answered but the controller is not active"
-pass "overlayd-controller.socket: the first overlayctl started the controller and got its answer on the passed socket"
+pass "overlayd-controller.socket: the first overlayctl (user ops) started the controller and got its answer on the passed socket"
 E systemctl stop overlayd-controller.service overlayd-controller.socket
 E test ! -e /run/overlayd/controller.sock || fail overlayd-controller.socket "stopping the socket unit left /run/overlayd/controller.sock"
 pass "stopping overlayd-controller.socket removes the socket"
