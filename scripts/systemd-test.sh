@@ -113,12 +113,13 @@ fi
 # --- the release binaries ---------------------------------------------------
 
 say "building the release binaries (static Swift runtime) ..."
+t0=$SECONDS
 if ! make -s release >"$WORK/build.log" 2>&1; then
     tail -n 40 "$WORK/build.log"
     say "FAIL systemd-test: the release build failed (above)"
     exit 1
 fi
-pass "release build ($((SECONDS - START)) s)"
+pass "release build ($((SECONDS - t0)) s)"
 
 # --- boot it ----------------------------------------------------------------
 
