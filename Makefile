@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 
 # Debian packages the build, the tests and the demo need.
-DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps
+DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev
 
 .PHONY: all build deps test demo bench clean release
 
