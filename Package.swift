@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OverlayCoreTests",
-            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

@@ -30,7 +30,7 @@ public final class ActivatedSockets: Sendable {
             let name = names?[i].map { String(cString: $0) } ?? "unknown"
             if let duplicate = found[name] { close(duplicate) }
             found[name] = fd
-            fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             free(names?[i])
         }
         free(names)
@@ -47,6 +47,9 @@ public final class ActivatedSockets: Sendable {
             close(fd)
             throw .wrongKind(name: name, expected: unix ? "a listening Unix stream socket" : "a listening TCP socket")
         }
+        // systemd passes blocking sockets; NIO adopts them as they are, and a
+        // blocking accept() would stall the event loop once the backlog is empty.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         return fd
     }
 

@@ -20,12 +20,15 @@ public struct Watchdog: Service {
         self.notifier = notifier
     }
 
+    /// Pings until a graceful shutdown reaches it (last, after the daemon has stopped).
     public func run() async throws {
-        while !Task.isCancelled {
-            // No timeout on purpose: a loop that never runs this is the failure to report.
-            for loop in loops { try await loop.submit {}.get() }
-            notifier.watchdog()
-            do { try await Task.sleep(for: interval) } catch { return }
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                // No timeout on purpose: a loop that never runs this is the failure to report.
+                for loop in self.loops { try await loop.submit {}.get() }
+                self.notifier.watchdog()
+                try await Task.sleep(for: self.interval)
+            }
         }
     }
 }
