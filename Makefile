@@ -9,7 +9,7 @@ BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 # Debian packages the build, the tests and the demo need; systemd (for
 # systemd-analyze), systemd-container and debootstrap for the units' checks and
 # `make systemd-test`.
-DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps \
+DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev \
                systemd systemd-container debootstrap util-linux jq
 
 # `make install`: PREFIX for the programs, units and docs; configs always go

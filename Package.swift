@@ -25,6 +25,11 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "OverlayTLS",
             dependencies: [
@@ -45,13 +50,14 @@ let package = Package(
         .target(
             name: "OverlayCore",
             dependencies: [
-                "OverlayProtocol",
+                "OverlayProtocol", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -140,7 +146,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OverlayCoreTests",
-            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",

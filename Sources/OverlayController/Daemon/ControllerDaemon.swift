@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OverlayCore
@@ -10,17 +11,22 @@ import ServiceLifecycle
 /// The controller as one long-running service: opens the network, serves the
 /// TLS API and the control socket, and on graceful shutdown (SIGTERM/SIGINT
 /// via the ServiceGroup) stops accepting, finishes requests in flight, and
-/// removes its socket.
+/// removes its socket. Under systemd: see ControllerDaemon+Systemd.swift.
 public final class ControllerDaemon: Service {
     let configuration: ControllerConfiguration
     let logger: Logger
-    /// Called once both listeners are bound: the place for sd_notify READY=1.
-    let onReady: @Sendable () -> Void
+    /// `onReady` is called once both listeners are bound (sd_notify READY=1).
+    let context: DaemonContext
+    /// The configuration in effect, replaced by a reload.
+    let applied: NIOLockedValueBox<ControllerConfiguration>
+    /// The roster, once serving: what the STATUS= line reads and a reload adjusts.
+    let running = NIOLockedValueBox<Roster?>(nil)
 
-    public init(configuration: ControllerConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+    public init(configuration: ControllerConfiguration, logger: Logger, context: DaemonContext = DaemonContext()) {
         self.configuration = configuration
         self.logger = logger
-        self.onReady = onReady
+        self.context = context
+        self.applied = NIOLockedValueBox(configuration)
     }
 
     public func run() async throws {
@@ -42,12 +48,14 @@ public final class ControllerDaemon: Service {
                                   caFingerprint: network.ca.certificate.fingerprint)
         let group = MultiThreadedEventLoopGroup.singleton
 
-        let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port, tls: network.serverContext,
+        let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port,
+                                            adopting: try context.sockets.take(ActivatedSockets.api, unix: false), tls: network.serverContext,
                                             router: NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, logger: logger),
                                             group: group, logger: logger)
         let control: HTTPServer
         do {
-            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: ControlAPI.router(.init(
+            control = try await HTTPServer.bind(unixSocket: c.socketPath,
+                                                adopting: try context.sockets.take(ActivatedSockets.control, unix: true), router: ControlAPI.router(.init(
                 configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
                 roster: roster, tokens: tokens, startedAt: Date())), group: group, logger: logger)
         } catch {
@@ -55,11 +63,12 @@ public final class ControllerDaemon: Service {
             throw error
         }
         logger.notice("controller ready", metadata: [
-            "listen": "\(c.listen.host):\(api.port ?? c.listen.port)", "socket": "\(c.socketPath)",
-            "network": "\(network.range)", "ca.sha256": "\(network.ca.certificate.fingerprint)",
+            "event": "ready", "listen": "\(c.listen.host):\(api.port ?? c.listen.port)", "socket": "\(c.socketPath)",
+            "network": "\(network.range)", "ca_sha256": "\(network.ca.certificate.fingerprint)",
             "registered": "\(roster.counts().registered)",
         ])
-        onReady()
+        running.withLockedValue { $0 = roster }
+        context.onReady()
 
         let renewal = Task { await network.renewServerCertificate(configuration: c, logger: logger) }
         try? await gracefulShutdown()
