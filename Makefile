@@ -6,10 +6,29 @@ CONFIG      ?= debug
 BUILD_FLAGS ?=
 BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 
-# Debian packages the build, the tests and the demo need.
-DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps nftables prometheus chromium
+# Debian packages the build, the tests and the demo need; systemd (for
+# systemd-analyze), systemd-container and debootstrap for the units' checks and
+# `make systemd-test`; nftables for the mesh tests; prometheus (promtool) and
+# chromium for the metrics and status-page tests.
+DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev \
+               systemd systemd-container debootstrap util-linux jq nftables prometheus chromium
 
-.PHONY: all build deps test demo bench clean release
+# `make install`: PREFIX for the programs, units and docs; configs always go
+# to /etc/overlayd, which the units name. DESTDIR stages everything elsewhere.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR       = $(PREFIX)/bin
+UNITDIR      = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  = $(PREFIX)/lib/tmpfiles.d
+DOCDIR       = $(PREFIX)/share/doc/overlayd
+CERTSDIR     = $(PREFIX)/share/overlayd/certs
+CONFDIR      = /etc/overlayd
+PROGRAMS     = overlayd-controller overlayd-node overlayctl
+UNITS        = overlayd-controller.service overlayd-controller.socket overlayd-node@.service overlayd-node@.socket
+DOCS         = README.md docs/operations.md docs/security.md docs/protocol.md
+
+.PHONY: all build deps test demo bench clean release install install-units uninstall check-units systemd-test
 
 all: build
 
@@ -33,9 +52,67 @@ build: deps
 release:
 	$(MAKE) build CONFIG=release BUILD_FLAGS=--static-swift-stdlib
 
-test: deps
+test: deps check-units
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) systemd-test
+
+# systemd-analyze verify and security --offline on every unit (see the script).
+check-units: deps
+	./scripts/check-units.sh
+
+# Boots a Debian bookworm root under systemd-nspawn, installs into it with
+# `make install DESTDIR=` and runs the daemons as an operator would.
+systemd-test: deps
+	./scripts/systemd-test.sh
+
+# Release binaries with the Swift runtime linked in (they need no /opt/swift),
+# the units, the sysusers and tmpfiles files, example configs (never over existing ones),
+# the pre-shared certificate scripts and the docs.
+install: release install-units
+	@bin="$$($(SWIFT) build -c release --show-bin-path)"; \
+	install -d -m 0755 "$(DESTDIR)$(BINDIR)"; \
+	for p in $(PROGRAMS); do install -m 0755 "$$bin/$$p" "$(DESTDIR)$(BINDIR)/$$p"; done
+	install -d -m 0755 "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)/lib"
+	install -m 0644 systemd/overlayd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf"
+	install -m 0644 systemd/overlayd.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/overlayd.conf"
+	install -m 0644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
+	install -m 0755 certs/make-ca.sh certs/make-node.sh "$(DESTDIR)$(CERTSDIR)/"
+	install -m 0644 certs/openssl.cnf certs/README.md "$(DESTDIR)$(CERTSDIR)/"
+	install -m 0644 certs/lib/common.sh "$(DESTDIR)$(CERTSDIR)/lib/"
+	install -d -m 0755 "$(DESTDIR)$(CONFDIR)" "$(DESTDIR)$(CONFDIR)/node"
+	install -d -m 0700 "$(DESTDIR)/etc/credstore.encrypted"
+	@for pair in etc/controller.conf:controller.conf etc/node/alice.conf:node/example.conf; do \
+	  src=$${pair%%:*}; dst="$(DESTDIR)$(CONFDIR)/$${pair#*:}"; \
+	  if [ -e "$$dst" ]; then echo "kept $$dst (exists; the new example is $(DOCDIR)/examples/$${pair#*:})"; \
+	  else install -m 0644 "$$src" "$$dst"; echo "installed $$dst"; fi; \
+	  install -D -m 0644 "$$src" "$(DESTDIR)$(DOCDIR)/examples/$${pair#*:}"; \
+	done
+	@echo; echo "overlayd is installed under $(DESTDIR)$(PREFIX). Next, as root:"
+	@echo "  systemd-sysusers $(SYSUSERSDIR)/overlayd.conf   # the overlayd user and group"
+	@echo "  systemd-tmpfiles --create $(TMPFILESDIR)/overlayd.conf   # /run/overlayd"
+	@echo "  systemctl daemon-reload"
+	@echo "  then the passphrase credential and the first start: $(DOCDIR)/operations.md"
+	@case "$(UNITDIR)" in /usr/lib/systemd/system|/usr/local/lib/systemd/system) ;; \
+	  *) echo "note: systemd does not search $(UNITDIR); link the units into /etc/systemd/system (systemctl link)";; esac
+
+# The units alone, with ExecStart= and the docs' path for this PREFIX.
+install-units:
+	install -d -m 0755 "$(DESTDIR)$(UNITDIR)"
+	@for u in $(UNITS); do \
+	  sed -e 's|@bindir@|$(BINDIR)|g' -e 's|@docdir@|$(DOCDIR)|g' "systemd/$$u" > "$(DESTDIR)$(UNITDIR)/$$u.tmp" && \
+	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$u.tmp" && mv "$(DESTDIR)$(UNITDIR)/$$u.tmp" "$(DESTDIR)$(UNITDIR)/$$u" || exit 1; \
+	done
+
+# Removes what install put there; never configs, credentials or state.
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(BINDIR)/,$(addsuffix ",$(PROGRAMS)))
+	rm -f $(addprefix "$(DESTDIR)$(UNITDIR)/,$(addsuffix ",$(UNITS)))
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf" "$(DESTDIR)$(TMPFILESDIR)/overlayd.conf"
+	rm -rf "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)"
+	rmdir "$(DESTDIR)$(PREFIX)/share/overlayd" 2>/dev/null || true
+	@echo "removed overlayd from $(DESTDIR)$(PREFIX); kept $(CONFDIR), /etc/credstore.encrypted, /var/lib/overlayd and the overlayd user."
+	@echo "  systemctl daemon-reload"
 
 demo: build
 	OVERLAYD_BIN="$(BIN)" ./scripts/demo.sh

@@ -27,6 +27,11 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "OverlayTLS",
             dependencies: [
@@ -47,7 +52,7 @@ let package = Package(
         .target(
             name: "OverlayCore",
             dependencies: [
-                "OverlayProtocol",
+                "OverlayProtocol", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,6 +61,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -146,7 +152,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OverlayCoreTests",
-            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",

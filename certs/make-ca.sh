@@ -7,9 +7,13 @@ set -eu
 
 PROG=make-ca.sh
 # die, the passphrase readers and the exit trap; also sets LC_ALL=C, umask 077
-case $0 in */*) LIB=${0%/*}/lib ;; *) LIB=lib ;; esac
+case $0 in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
+LIB=$HERE/lib
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$LIB/common.sh"
+# The X.509 extension settings, next to this script.
+CNF=$HERE/openssl.cnf
+[ -r "$CNF" ] || die "cannot read $CNF; keep openssl.cnf next to $PROG (copy certs/ with it)"
 
 usage() {
     cat <<EOF
@@ -69,24 +73,11 @@ mkdir -p "$DIR" || die "cannot create $DIR"
 WORK=$DIR/.make-ca.$$
 mkdir "$WORK" || die "cannot write in $DIR"
 
-cat >"$WORK/ca.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = $CN
-[v3_ca]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
 
 printf '%s\n' "$PASS" | openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -pkeyopt ec_param_enc:named_curve -aes-256-cbc -pass stdin -out "$WORK/ca.key" \
     || die "openssl could not make the CA key (see its message above)"
-printf '%s\n' "$PASS" | openssl req -new -x509 -config "$WORK/ca.cnf" -key "$WORK/ca.key" -passin stdin \
+printf '%s\n' "$PASS" | openssl req -new -x509 -config "$CNF" -extensions v3_ca -subj "/CN=$CN" -key "$WORK/ca.key" -passin stdin \
     -sha256 -days "$DAYS" -set_serial "0x$(openssl rand -hex 16)" -out "$WORK/ca.crt" \
     || die "openssl could not make the CA certificate (see its message above)"
 

@@ -10,9 +10,13 @@ set -eu
 
 PROG=make-node.sh
 # die, the passphrase readers and the exit trap; also sets LC_ALL=C, umask 077
-case $0 in */*) LIB=${0%/*}/lib ;; *) LIB=lib ;; esac
+case $0 in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
+LIB=$HERE/lib
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$LIB/common.sh"
+# The X.509 extension settings, next to this script.
+CNF=$HERE/openssl.cnf
+[ -r "$CNF" ] || die "cannot read $CNF; keep openssl.cnf next to $PROG (copy certs/ with it)"
 
 usage() {
     cat <<EOF
@@ -173,30 +177,17 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 WORK=$OUT/.make-node.$$
 mkdir "$WORK" || die "cannot write in $OUT"
 
-cat >"$WORK/node.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = $NAME
-[node]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth,clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = DNS:$NAME,IP:$IP
-EOF
 
 printf '%s\n' "$NODE_PASS" | openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -pkeyopt ec_param_enc:named_curve -aes-256-cbc -pass stdin -out "$WORK/node.key" \
     || die "openssl could not make the node key (see its message above)"
-printf '%s\n' "$NODE_PASS" | openssl req -new -config "$WORK/node.cnf" -key "$WORK/node.key" -passin stdin \
+printf '%s\n' "$NODE_PASS" | openssl req -new -config "$CNF" -subj "/CN=$NAME" \
+    -addext "subjectAltName=DNS:$NAME,IP:$IP" -key "$WORK/node.key" -passin stdin \
     -sha256 -out "$WORK/node.csr" \
     || die "openssl could not make the certificate request (see its message above)"
 printf '%s\n' "$CA_PASS" | openssl x509 -req -in "$WORK/node.csr" -CA "$CA_DIR/ca.crt" -CAkey "$CA_DIR/ca.key" \
     -passin stdin -sha256 -days "$DAYS" -set_serial "0x$(openssl rand -hex 16)" \
-    -extfile "$WORK/node.cnf" -extensions node -out "$WORK/node.crt" 2>"$WORK/sign.log" \
+    -extfile "$CNF" -extensions v3_node -copy_extensions copy -out "$WORK/node.crt" 2>"$WORK/sign.log" \
     || { cat "$WORK/sign.log" >&2; die "openssl could not sign the certificate with the CA (see its message above)"; }
 openssl verify -CAfile "$CA_DIR/ca.crt" -purpose sslclient "$WORK/node.crt" >/dev/null \
     || die "the signed certificate does not verify against $CA_DIR/ca.crt (see openssl's message above)"

@@ -33,14 +33,16 @@ public final class HTTPServer: Sendable {
     public var localAddress: SocketAddress? { serverChannel.localAddress }
     public var port: Int? { serverChannel.localAddress?.port }
 
-    /// Serves `router` over TLS on `host:port` (port 0 picks a free one).
-    public static func bind(host: String, port: Int, tls: TLSContextBox, policy: PeerPolicy = .anyCertifiedPeer,
-                            router: HTTPRouter, group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
+    /// Serves `router` over TLS on `host:port` (port 0 picks a free one), or
+    /// on `socket`, a listening socket systemd passed (socket activation).
+    public static func bind(host: String, port: Int, adopting socket: CInt? = nil, tls: TLSContextBox,
+                            policy: PeerPolicy = .anyCertifiedPeer, router: HTTPRouter, group: any EventLoopGroup,
+                            logger: Logger) async throws -> HTTPServer {
         let connections = ConnectionRegistry(limit: maxConnections)
-        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
+        let server = bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
             try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls.current, policy: policy))
         }
-        .bind(host: host, port: port).get()
+        let channel = try await (socket.map { server.withBoundSocket($0) } ?? server.bind(host: host, port: port)).get()
         return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
     }
 
@@ -55,8 +57,16 @@ public final class HTTPServer: Sendable {
     }
 
     /// Serves `router` on a Unix socket with mode 0660, replacing a stale socket file.
-    public static func bind(unixSocket path: String, router: HTTPRouter, group: any EventLoopGroup,
-                            logger: Logger) async throws -> HTTPServer {
+    /// With `socket` (passed by systemd), serves that one instead and leaves its
+    /// file alone on shutdown: it belongs to the .socket unit.
+    public static func bind(unixSocket path: String, adopting socket: CInt? = nil, router: HTTPRouter,
+                            group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
+        if let socket {
+            let connections = ConnectionRegistry(limit: maxConnections)
+            let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+                .withBoundSocket(socket).get()
+            return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
+        }
         try UnixSocketPath.prepare(path)
         let connections = ConnectionRegistry(limit: maxConnections)
         let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
@@ -71,7 +81,7 @@ public final class HTTPServer: Sendable {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 connections.admit(channel, logger: logger).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))

@@ -16,7 +16,14 @@ struct ControllerCommand: AsyncParsableCommand {
             flags win. Durations read as 500ms, 10s, 5m, 1h.
 
             The key passphrase comes from --passphrase-file or the systemd credential 'passphrase' \
-            (LoadCredential=passphrase:/etc/overlayd/passphrase), never from the command line.
+            (LoadCredentialEncrypted=passphrase:..., made with 'systemd-creds encrypt'; or \
+            LoadCredential=passphrase:/etc/overlayd/passphrase), never from the command line or the environment.
+
+            SIGHUP re-reads the --config file and applies active-timeout and log-level without a restart \
+            (settings given as flags keep their flag value); a file that no longer parses is refused and the \
+            running settings stay. Under systemd (Type=notify) the controller reports READY, a STATUS line \
+            ('5 active / 7 registered nodes, roster v42'), watchdog pings and reloads, logs to the journal with \
+            OVERLAY_* fields, and uses sockets passed by socket activation (FileDescriptorName=control, api).
             """)
 
     @Option(name: .long, help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/controller.conf.", valueName: "file"))
@@ -64,14 +71,12 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.logLevel = logLevel
         flags.metricsListen = metricsListen
         flags.statusListen = statusListen
-        var configuration: ControllerConfiguration?
+        let (configFile, settings) = (config, flags)
         do {
-            try await DaemonLauncher.run(program: "overlayd-controller", level: {
-                configuration = try ControllerConfiguration.resolve(flags: flags, configFile: config)
-                return configuration!.logLevel
-            }, makeService: { logger, onReady in
-                ControllerDaemon(configuration: configuration!, logger: logger, onReady: onReady)
-            })
+            try await DaemonLauncher.run(program: "overlayd-controller",
+                                         configuration: { try ControllerConfiguration.resolve(flags: settings, configFile: configFile) },
+                                         logLevel: { $0.logLevel },
+                                         makeDaemon: { ControllerDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
             throw ExitCode.failure
         }

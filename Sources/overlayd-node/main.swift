@@ -14,8 +14,16 @@ struct NodeCommand: AsyncParsableCommand {
             starts need no token. Every option can also be set in the --config file (TOML, same names, e.g. \
             /etc/overlayd/node/alice.conf); flags win. Durations read as 500ms, 10s, 5m, 1h.
 
-            The key passphrase comes from --passphrase-file or the systemd credential 'passphrase', never \
-            from the command line.
+            The key passphrase comes from --passphrase-file or the systemd credential 'passphrase' \
+            (LoadCredentialEncrypted=passphrase:..., made with 'systemd-creds encrypt'), never from the \
+            command line or the environment.
+
+            SIGHUP re-reads the --config file and applies roster-interval, ping-interval, ping-timeout and \
+            log-level without a restart (settings given as flags keep their flag value); a file that no \
+            longer parses is refused and the running settings stay. Under systemd (Type=notify) the node \
+            reports READY, a STATUS line ('3/3 peers up, roster v42'), watchdog pings and reloads, logs to \
+            the journal with OVERLAY_* fields, and uses sockets passed by socket activation \
+            (FileDescriptorName=control, peer).
             """)
 
     @Option(help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/node/alice.conf.", valueName: "file"))
@@ -87,14 +95,12 @@ struct NodeCommand: AsyncParsableCommand {
         flags.logLevel = logLevel
         flags.reportRTTFloor = reportRTTFloor
         flags.metricsListen = metricsListen
-        var configuration: NodeConfiguration?
+        let (configFile, settings) = (config, flags)
         do {
-            try await DaemonLauncher.run(program: "overlayd-node", level: {
-                configuration = try NodeConfiguration.resolve(flags: flags, configFile: config)
-                return configuration!.logLevel
-            }, makeService: { logger, onReady in
-                NodeDaemon(configuration: configuration!, logger: logger, onReady: onReady)
-            })
+            try await DaemonLauncher.run(program: "overlayd-node",
+                                         configuration: { try NodeConfiguration.resolve(flags: settings, configFile: configFile) },
+                                         logLevel: { $0.logLevel },
+                                         makeDaemon: { NodeDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
             throw ExitCode.failure
         }

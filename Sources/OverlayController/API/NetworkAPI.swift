@@ -34,8 +34,8 @@ enum NetworkAPI {
                 return .json(response, status: .created)
             } catch {
                 ControllerMetrics.enrollmentRefused(error.code)
-                logger.warning("enrollment refused", metadata: ["node.name": "\(body.name)", "token.id": "\(body.tokenID)",
-                                                                 "reason": "\(error.code)"])
+                logger.warning("enrollment refused", metadata: ["event": "enrollment-refused", "node": "\(body.name)",
+                                                                 "token_id": "\(body.tokenID)", "error": "\(error.code)"])
                 throw .error(error.status, error.code, error.description)
             }
         }
@@ -81,7 +81,7 @@ enum NetworkAPI {
         r.on(.POST, "/v1/leave") { request, _ throws(HTTPResponse) in
             let peer = try authenticate(request, roster: roster)
             let wasActive = roster.leave(name: peer.name)
-            logger.notice("node left", metadata: ["node.name": "\(peer.name)", "was.active": "\(wasActive)"])
+            logger.notice("node left", metadata: ["event": "node-left", "node": "\(peer.name)", "was_active": "\(wasActive)"])
             return .json(LeaveResponse(name: peer.name, active: false))
         }
         return r

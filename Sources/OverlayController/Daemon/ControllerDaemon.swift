@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OverlayCore
@@ -10,17 +11,22 @@ import ServiceLifecycle
 /// The controller as one long-running service: opens the network, serves the
 /// TLS API and the control socket, and on graceful shutdown (SIGTERM/SIGINT
 /// via the ServiceGroup) stops accepting, finishes requests in flight, and
-/// removes its socket.
+/// removes its socket. Under systemd: see ControllerDaemon+Systemd.swift.
 public final class ControllerDaemon: Service {
     let configuration: ControllerConfiguration
     let logger: Logger
-    /// Called once both listeners are bound: the place for sd_notify READY=1.
-    let onReady: @Sendable () -> Void
+    /// `onReady` is called once both listeners are bound (sd_notify READY=1).
+    let context: DaemonContext
+    /// The configuration in effect, replaced by a reload.
+    let applied: NIOLockedValueBox<ControllerConfiguration>
+    /// The roster, once serving: what the STATUS= line reads and a reload adjusts.
+    let running = NIOLockedValueBox<Roster?>(nil)
 
-    public init(configuration: ControllerConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+    public init(configuration: ControllerConfiguration, logger: Logger, context: DaemonContext = DaemonContext()) {
         self.configuration = configuration
         self.logger = logger
-        self.onReady = onReady
+        self.context = context
+        self.applied = NIOLockedValueBox(configuration)
     }
 
     public func run() async throws {
@@ -52,7 +58,8 @@ public final class ControllerDaemon: Service {
 
         var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
         apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
-        let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port, tls: network.serverContext,
+        let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port,
+                                            adopting: try context.sockets.take(ActivatedSockets.api, unix: false), tls: network.serverContext,
                                             router: apiRouter, group: group, logger: logger)
         var controlRouter = ControlAPI.router(.init(
             configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
@@ -60,7 +67,9 @@ public final class ControllerDaemon: Service {
         controlRouter.observer = ControllerMetrics.requestObserver(listener: "control")
         let control: HTTPServer
         do {
-            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: controlRouter, group: group, logger: logger)
+            control = try await HTTPServer.bind(unixSocket: c.socketPath,
+                                                adopting: try context.sockets.take(ActivatedSockets.control, unix: true),
+                                                router: controlRouter, group: group, logger: logger)
         } catch {
             await api.shutdown()
             throw error
@@ -75,11 +84,12 @@ public final class ControllerDaemon: Service {
             throw error
         }
         logger.notice("controller ready", metadata: [
-            "listen": "\(c.listen.host):\(api.port ?? c.listen.port)", "socket": "\(c.socketPath)",
-            "network": "\(network.range)", "ca.sha256": "\(network.ca.certificate.fingerprint)",
+            "event": "ready", "listen": "\(c.listen.host):\(api.port ?? c.listen.port)", "socket": "\(c.socketPath)",
+            "network": "\(network.range)", "ca_sha256": "\(network.ca.certificate.fingerprint)",
             "registered": "\(roster.counts().registered)",
         ])
-        onReady()
+        running.withLockedValue { $0 = roster }
+        context.onReady()
 
         let renewal = Task { await network.renewServerCertificate(configuration: c, logger: logger) }
         try? await gracefulShutdown()

@@ -56,11 +56,11 @@ public struct EnrollmentService: Sendable {
         }
         if node.registeredAt < now {
             logger.notice("enrollment repeated with the same key; answering with the stored certificate",
-                          metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)"])
+                          metadata: ["event": "enrollment-repeated", "node": "\(node.name)", "ip": "\(node.overlayIP)"])
         } else {
             roster.registered(node)
-            logger.notice("node enrolled", metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)",
-                                                      "token.id": "\(request.tokenID)", "cert.sha256": "\(node.fingerprint.prefix(16))"])
+            logger.notice("node enrolled", metadata: ["event": "enrollment-ok", "node": "\(node.name)", "ip": "\(node.overlayIP)",
+                                                      "token_id": "\(request.tokenID)", "cert_sha256": "\(node.fingerprint.prefix(16))"])
         }
         return EnrollResponse(name: node.name, overlayIP: node.overlayIP, network: network.description,
                               certificate: node.certificate, caCertificate: ca.certificate.pem)

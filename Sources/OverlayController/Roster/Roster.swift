@@ -33,14 +33,19 @@ public final class Roster: Sendable {
     private let state = NIOLockedValueBox(State())
     /// Random per process, so a version from before a restart never matches one after it.
     private let epoch = Digest.hex(Digest.randomBytes(4))
-    public let activeTimeout: TimeInterval
+    private let timeout: NIOLockedValueBox<TimeInterval>
+    /// How long a silent node stays active; a SIGHUP reload may change it (applies from each node's next heartbeat).
+    public var activeTimeout: TimeInterval {
+        get { timeout.withLockedValue { $0 } }
+        set { timeout.withLockedValue { $0 = newValue } }
+    }
     /// After a restart the active set is rebuilt from heartbeats; until every
     /// live node has had `activeTimeout` to report, a node holding a roster
     /// from before the restart keeps it rather than getting a partial one.
     private let warmUntil: NIODeadline
 
     public init(nodes: [NodeRecord], activeTimeout: TimeInterval) {
-        self.activeTimeout = activeTimeout
+        self.timeout = NIOLockedValueBox(activeTimeout)
         self.warmUntil = nodes.isEmpty ? .now() : .now() + .nanoseconds(Int64(activeTimeout * 1e9))
         state.withLockedValue { s in
             for n in nodes { s.registered[n.name] = Registered(overlayIP: n.overlayIP, fingerprint: n.fingerprint, registeredAt: n.registeredAt) }

@@ -10,6 +10,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidValue(path: String, key: String, reason: String)
     case missing(option: String, hint: String)
     case passphraseMissing
+    case passphraseCredentialMissing(directory: String)
     case passphraseUnreadable(path: String, reason: String)
 
     public var description: String {
@@ -24,7 +25,15 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidValue(let p, let k, let r): return "\(p): setting '\(k)': \(r)"
         case .missing(let o, let h): return "\(o) is required: \(h)"
         case .passphraseMissing:
-            return "no passphrase for the private keys: give --passphrase-file PATH (a file readable only by the service, mode 0600), or run under systemd with LoadCredential=passphrase:PATH"
+            return "no passphrase for the private keys: under systemd, encrypt it once with "
+                + "'systemd-creds encrypt --name=passphrase passphrase.txt /etc/overlayd/passphrase.cred' and add "
+                + "'LoadCredentialEncrypted=passphrase:/etc/overlayd/passphrase.cred' to the unit "
+                + "(or LoadCredential=passphrase:PATH where there is no TPM or host key); elsewhere give "
+                + "--passphrase-file PATH (a file readable only by the service, mode 0600). Never pass it in the environment or on the command line"
+        case .passphraseCredentialMissing(let dir):
+            return "systemd passed credentials in \(dir) but none named 'passphrase': name it so in the unit, "
+                + "e.g. 'LoadCredentialEncrypted=passphrase:/etc/overlayd/passphrase.cred' (made with "
+                + "'systemd-creds encrypt --name=passphrase ...'), or give --passphrase-file PATH"
         case .passphraseUnreadable(let p, let r): return "cannot read the passphrase from \(p): \(r)"
         }
     }

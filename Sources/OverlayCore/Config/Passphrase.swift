@@ -1,8 +1,10 @@
 import Foundation
 
-/// Where the key passphrase comes from: a file, or the systemd credential
-/// `passphrase`. Never the command line or the environment, where other
-/// users and crash reports can see it.
+/// Where the key passphrase comes from: `--passphrase-file`, or the systemd
+/// credential `passphrase` (`$CREDENTIALS_DIRECTORY/passphrase`, what
+/// `LoadCredential=`/`LoadCredentialEncrypted=passphrase:...` provide). Never
+/// the command line or the environment, where other users and crash reports
+/// can see it.
 public enum Passphrase {
     public static let credentialName = "passphrase"
 
@@ -12,6 +14,7 @@ public enum Passphrase {
             path = file
         } else if let dir = environment["CREDENTIALS_DIRECTORY"], !dir.isEmpty {
             path = dir + "/" + credentialName
+            guard FileManager.default.fileExists(atPath: path) else { throw ConfigError.passphraseCredentialMissing(directory: dir) }
         } else {
             throw ConfigError.passphraseMissing
         }

@@ -46,7 +46,7 @@ public final class HTTPClientConnection: Sendable {
                                configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> HTTPClientConnection {
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configure(channel)

@@ -1,25 +1,50 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
 import ServiceLifecycle
 
-/// What both daemons do around their service: set up logging, run it in a
-/// ServiceGroup that turns SIGTERM/SIGINT into a graceful shutdown, tell
-/// systemd when it is ready and when it stops, and turn any failure into one
-/// line on stderr and a non-zero exit.
+/// What both daemons do around their service: set up logging (journal or
+/// stderr), take the sockets systemd passed, and run the daemon in a
+/// ServiceGroup with what systemd expects of a `Type=notify` service:
+/// READY/STATUS/STOPPING, watchdog pings, SIGHUP reload; SIGTERM/SIGINT
+/// shut down gracefully. Any failure becomes one line on stderr and a
+/// non-zero exit.
 public enum DaemonLauncher {
     public struct Failed: Error {}
 
-    public static func run(program: String, level: () throws -> Logger.Level,
-                           makeService: (Logger, _ onReady: @escaping @Sendable () -> Void) throws -> any Service) async throws(Failed) {
+    public static func run<Daemon: ManagedDaemon>(
+        program: String,
+        configuration load: @escaping @Sendable () throws -> Daemon.Configuration,
+        logLevel: @escaping @Sendable (Daemon.Configuration) -> Logger.Level,
+        makeDaemon: (Daemon.Configuration, Logger, DaemonContext) throws -> Daemon
+    ) async throws(Failed) {
+        let notifier = SystemdNotifier()
+        let daemonBox = NIOLockedValueBox<Daemon?>(nil)
+        let readiness = ReadinessReporter(notifier: notifier) { daemonBox.withLockedValue { $0 }?.statusLine() }
         do {
-            let logger = LogSetup.bootstrap(label: program, level: try level())
-            let notifier = SystemdNotifier()
-            let service = try makeService(logger) { notifier.ready(status: "serving") }
-            let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
-                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let configuration = try load()
+            let logger = LogSetup.bootstrap(label: program, level: logLevel(configuration))
+            let sockets = ActivatedSockets.fromEnvironment()
+            let daemon = try makeDaemon(configuration, logger, DaemonContext(onReady: { readiness.ready() }, sockets: sockets))
+            daemonBox.withLockedValue { $0 = daemon }
+
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            // First in the list, so it is shut down last and keeps pinging while the daemon stops.
+            if let watchdog = Watchdog(group: MultiThreadedEventLoopGroup.singleton, notifier: notifier) {
+                services.append(.init(service: watchdog))
+            }
+            services.append(.init(service: daemon))
+            services.append(.init(service: ReloadOnHangup(daemon: daemon, load: load, logLevel: logLevel,
+                                                         readiness: readiness, logger: logger)))
+            // Last, so it is shut down first: STOPPING=1 goes out as soon as SIGTERM arrives.
+            services.append(.init(service: readiness))
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
             try await group.run()
-            notifier.stopping()
+            readiness.stopping()
         } catch {
+            readiness.stopping()
             FileHandle.standardError.write(Data("\(program): error: \(error)\n".utf8))
             throw Failed()
         }

@@ -1,46 +1,38 @@
+import CSystemd
 import Foundation
 
-/// sd_notify(3) without libsystemd: one datagram to `$NOTIFY_SOCKET`, so the
-/// units can be `Type=notify` and `systemctl start` returns only once the
-/// listeners are bound. Does nothing when not run by systemd.
+/// sd_notify(3) through libsystemd, so the units can be `Type=notify`:
+/// `systemctl start` returns only once the daemon serves, `systemctl status`
+/// shows its STATUS line, and the watchdog sees it alive. Without
+/// `$NOTIFY_SOCKET` (not run by systemd) every call does nothing.
 public struct SystemdNotifier: Sendable {
-    let path: String?
+    public let isEnabled: Bool
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        path = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        isEnabled = !(environment["NOTIFY_SOCKET"] ?? "").isEmpty
     }
 
-    public var isEnabled: Bool { path != nil }
+    /// The service is up: listeners bound, identity loaded. Also ends a reload.
+    public func ready(status: String?) { send(["READY=1"] + (status.map { ["STATUS=\($0)"] } ?? [])) }
 
-    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
-    public func stopping() { send("STOPPING=1") }
-    public func status(_ text: String) { send("STATUS=\(text)") }
+    /// A reload has begun; `MONOTONIC_USEC` lets systemd ≥ 253 (`Type=notify-reload`) match it to the signal.
+    public func reloading() { send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())"]) }
 
+    public func stopping() { send(["STOPPING=1"]) }
+    public func status(_ text: String) { send(["STATUS=\(text)"]) }
+    public func watchdog() { send(["WATCHDOG=1"]) }
+
+    /// Sends the assignments as one datagram; false when not under systemd or sending failed.
     @discardableResult
-    public func send(_ message: String) -> Bool {
-        guard let path else { return false }
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        // A leading '@' names the abstract namespace: first byte NUL, no trailing NUL counted.
-        var bytes = Array(path.utf8)
-        let abstract = bytes.first == UInt8(ascii: "@")
-        if abstract { bytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-        guard bytes.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            if !abstract { raw[bytes.count] = 0 }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
-        let payload = Array(message.utf8)
-        let sent = withUnsafePointer(to: &addr) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, length) }
-            }
-        }
-        return sent == payload.count
+    public func send(_ assignments: [String]) -> Bool {
+        guard isEnabled else { return false }
+        let text = assignments.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+        return sd_notify(0, text) > 0
+    }
+
+    static func monotonicMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 }

@@ -12,6 +12,8 @@ final class RosterCache: Sendable {
         var entries: [String: RosterEntry] = [:]
         var receivedAt: Date?
         var controllerReachable = false
+        /// Since when polls have failed; nil while the controller answers.
+        var unreachableSince: Date?
         var polls = 0
     }
 
@@ -30,9 +32,12 @@ final class RosterCache: Sendable {
         }
     }
 
-    func markReachable(_ reachable: Bool) -> Bool {
+    func markReachable(_ reachable: Bool, at now: Date = Date()) -> Bool {
         state.withLockedValue { s in
-            defer { s.controllerReachable = reachable }
+            defer {
+                s.controllerReachable = reachable
+                if reachable { s.unreachableSince = nil } else if s.unreachableSince == nil { s.unreachableSince = now }
+            }
             return s.controllerReachable != reachable
         }
     }

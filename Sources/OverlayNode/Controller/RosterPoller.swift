@@ -9,7 +9,8 @@ import OverlayProtocol
 struct RosterPoller: Sendable {
     let client: ControllerClient
     let cache: RosterCache
-    let interval: TimeInterval
+    let timers: NodeTimers
+    var interval: TimeInterval { timers.rosterInterval }
     let advertise: String?
     let listenPort: Int
     let logger: Logger
@@ -27,7 +28,8 @@ struct RosterPoller: Sendable {
                 failures = 0
                 lastRefusal = nil
                 if cache.markReachable(true) {
-                    logger.notice("controller reachable", metadata: ["controller": "\(client.description)", "roster.version": "\(cache.version ?? "-")"])
+                    logger.notice("controller reachable", metadata: ["event": "controller-back", "controller": "\(client.description)",
+                                                                     "roster_version": "\(cache.version ?? "-")"])
                 }
             } catch let refusal as APIError {
                 // The controller is up and answers, but refuses this node: say what it said, once.
@@ -36,13 +38,14 @@ struct RosterPoller: Sendable {
                 if lastRefusal != refusal.message {
                     lastRefusal = refusal.message
                     logger.error("the controller refuses this node's roster requests; keeping the last roster",
-                                 metadata: ["controller": "\(client.description)", "code": "\(refusal.error)", "reason": "\(refusal.message)"])
+                                 metadata: ["event": "roster-refused", "controller": "\(client.description)", "code": "\(refusal.error)",
+                                            "error": "\(refusal.message)"])
                 }
             } catch {
                 failures += 1
                 if cache.markReachable(false) || failures == 1 {
                     logger.warning("controller lost; keeping the last roster and retrying", metadata: [
-                        "controller": "\(client.description)", "error": "\(error)"])
+                        "event": "controller-lost", "controller": "\(client.description)", "error": "\(error)"])
                 }
             }
             let delay = failures == 0 ? interval : Self.backoff(interval: interval, failures: failures)
@@ -77,8 +80,8 @@ struct RosterPoller: Sendable {
         reporter.answered(reply.health)
         let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes)
         if !added.isEmpty || !removed.isEmpty {
-            logger.info("roster changed", metadata: ["roster.version": "\(reply.version)", "joined": "\(added.joined(separator: ","))",
-                                                     "left": "\(removed.joined(separator: ","))"])
+            logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",
+                                                     "joined": "\(added.joined(separator: ","))", "left": "\(removed.joined(separator: ","))"])
             onChange(added, removed)
         }
     }
@@ -87,10 +90,10 @@ struct RosterPoller: Sendable {
     func leave() async {
         do {
             let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self, timeout: 2)
-            logger.notice("left the active roster", metadata: ["node.name": "\(reply.name)"])
+            logger.notice("left the active roster", metadata: ["event": "left", "node": "\(reply.name)"])
         } catch {
             logger.warning("could not tell the controller we are leaving; it will drop us after its active timeout",
-                           metadata: ["error": "\(error)"])
+                           metadata: ["event": "leave-failed", "error": "\(error)"])
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OverlayCore
@@ -11,17 +12,25 @@ import ServiceLifecycle
 /// The node as one long-running service: enroll (first start) or load its
 /// identity, answer peers, poll the roster, ping peers, serve the control
 /// socket. On SIGTERM/SIGINT it leaves the roster, closes peer connections
-/// and removes its socket.
+/// and removes its socket. Under systemd: see NodeDaemon+Systemd.swift.
 public final class NodeDaemon: Service {
     let configuration: NodeConfiguration
     let logger: Logger
-    /// Called once listeners are bound and the identity is loaded: the place for sd_notify READY=1.
-    let onReady: @Sendable () -> Void
+    /// `onReady` is called once listeners are bound and the identity is loaded (sd_notify READY=1).
+    let context: DaemonContext
+    /// Intervals a SIGHUP reload may change while running.
+    let timers: NodeTimers
+    /// The configuration in effect, replaced by a reload.
+    let applied: NIOLockedValueBox<NodeConfiguration>
+    /// What the STATUS= line reads, once the node runs.
+    let running = NIOLockedValueBox<NodeRuntime?>(nil)
 
-    public init(configuration: NodeConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+    public init(configuration: NodeConfiguration, logger: Logger, context: DaemonContext = DaemonContext()) {
         self.configuration = configuration
         self.logger = logger
-        self.onReady = onReady
+        self.context = context
+        self.timers = NodeTimers(configuration)
+        self.applied = NIOLockedValueBox(configuration)
     }
 
     public func run() async throws {
@@ -36,14 +45,15 @@ public final class NodeDaemon: Service {
 
         let roster = RosterCache()
         let book = PeerHealthBook(forgetAfter: max(3600, c.pingInterval * 10))
-        let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port, context: serverContext,
-                                                   roster: roster, group: group, logger: logger)
+        let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port,
+                                                   adopting: try context.sockets.take(ActivatedSockets.peer, unix: false),
+                                                   context: serverContext, roster: roster, group: group, logger: logger)
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
-                                      interval: c.pingInterval, timeout: c.pingTimeout, mode: c.peerConnections, logger: logger)
+                                      timers: timers, mode: c.peerConnections, logger: logger)
         let reporter = HealthReporter(book: book, rttFloorMs: c.reportRTTFloor * 1000)
-        let poller = RosterPoller(client: client, cache: roster, interval: c.rosterInterval, advertise: c.advertise?.description,
+        let poller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
                                   listenPort: listener.port, logger: logger, reporter: reporter) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
@@ -52,7 +62,8 @@ public final class NodeDaemon: Service {
         }
         let control: HTTPServer
         do {
-            control = try await HTTPServer.bind(unixSocket: c.socketPath, router: NodeControlAPI.router(.init(
+            control = try await HTTPServer.bind(unixSocket: c.socketPath,
+                                                adopting: try context.sockets.take(ActivatedSockets.control, unix: true), router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
                 controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
                 startedAt: Date(), metrics: metrics)),
@@ -72,10 +83,11 @@ public final class NodeDaemon: Service {
             }
         }
         logger.notice("node ready", metadata: [
-            "node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)", "listen": "\(c.listen.host):\(listener.port)",
+            "event": "ready", "node": "\(identity.name)", "ip": "\(identity.overlayIP)", "listen": "\(c.listen.host):\(listener.port)",
             "controller": "\(client.description)", "socket": "\(c.socketPath)",
         ])
-        onReady()
+        running.withLockedValue { $0 = NodeRuntime(identity: identity, roster: roster, book: book) }
+        context.onReady()
 
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await poller.run() }
@@ -108,13 +120,13 @@ public final class NodeDaemon: Service {
                 throw NodeError.nameMismatch(stored: identity.name, requested: c.name, dir: c.stateDirectory)
             }
             if c.joinToken != nil {
-                logger.info("already enrolled; ignoring the join token", metadata: ["node.name": "\(identity.name)"])
+                logger.info("already enrolled; ignoring the join token", metadata: ["node": "\(identity.name)"])
             }
             return identity
         }
         guard let tokenText = c.joinToken else { throw NodeError.needsToken(dir: c.stateDirectory) }
         let token = try JoinToken(parsing: tokenText)
-        logger.notice("enrolling", metadata: ["node.name": "\(c.name)", "controller": "\(token.controllers.joined(separator: ","))"])
+        logger.notice("enrolling", metadata: ["event": "enrolling", "node": "\(c.name)", "controller": "\(token.controllers.joined(separator: ","))"])
         // The key is saved before enrolling, so a retry after a lost answer presents the same key.
         let keyPath = NodeIdentity.paths(c.stateDirectory).key
         let key: PrivateKey
@@ -127,8 +139,8 @@ public final class NodeDaemon: Service {
         let identity = try await Enroller(name: c.name, token: token, requestedIP: c.requestIP, group: group, logger: logger)
             .enroll(key: key)
         try identity.save(to: c.stateDirectory, passphrase: passphrase)
-        logger.notice("enrolled", metadata: ["node.name": "\(identity.name)", "node.ip": "\(identity.overlayIP)",
-                                             "cert.sha256": "\(identity.certificate.fingerprint.prefix(16))"])
+        logger.notice("enrolled", metadata: ["event": "enrolled", "node": "\(identity.name)", "ip": "\(identity.overlayIP)",
+                                             "cert_sha256": "\(identity.certificate.fingerprint.prefix(16))"])
         return identity
     }
 }

@@ -24,7 +24,7 @@ struct PeerConnection: Sendable {
         do {
             let channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(max(.milliseconds(1), deadline - .now()))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations

@@ -15,14 +15,15 @@ struct PeerListener: Sendable {
     /// Peers hold one connection each; beyond this, new ones are closed at once.
     static let maxConnections = 8192
 
-    static func bind(host: String, port: Int, context: TLSContext, roster: RosterCache, group: any EventLoopGroup,
-                     logger: Logger) async throws -> PeerListener {
+    /// Listens on `host:port`, or on `socket` when systemd passed one (socket activation).
+    static func bind(host: String, port: Int, adopting socket: CInt? = nil, context: TLSContext, roster: RosterCache,
+                     group: any EventLoopGroup, logger: Logger) async throws -> PeerListener {
         let connections = ConnectionRegistry(limit: maxConnections)
         let accepted = EventCounter()
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 accepted.increment()
                 return connections.admit(channel, logger: logger).flatMapThrowing {
@@ -35,7 +36,7 @@ struct PeerListener: Sendable {
                     try sync.addHandler(PeerResponder(roster: roster, logger: logger))
                 }
             }
-            .bind(host: host, port: port).get()
+        let channel = try await (socket.map { bootstrap.withBoundSocket($0) } ?? bootstrap.bind(host: host, port: port)).get()
         return PeerListener(channel: channel, connections: connections, accepted: accepted)
     }
 

@@ -16,8 +16,9 @@ final class PingScheduler: Sendable {
     let book: PeerHealthBook
     let context: TLSContext
     let group: any EventLoopGroup
-    let interval: TimeInterval
-    let timeout: TimeInterval
+    let timers: NodeTimers
+    var interval: TimeInterval { timers.pingInterval }
+    var timeout: TimeInterval { timers.pingTimeout }
     let logger: Logger
     let mode: PeerConnectionMode
     private let pool = PeerConnectionPool()
@@ -26,9 +27,9 @@ final class PingScheduler: Sendable {
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
-         interval: TimeInterval, timeout: TimeInterval, mode: PeerConnectionMode, logger: Logger) {
+         timers: NodeTimers, mode: PeerConnectionMode, logger: Logger) {
         self.name = name; self.roster = roster; self.book = book; self.context = context; self.group = group
-        self.interval = interval; self.timeout = timeout; self.mode = mode; self.logger = logger
+        self.timers = timers; self.mode = mode; self.logger = logger
     }
 
     func run() async {
@@ -51,21 +52,31 @@ final class PingScheduler: Sendable {
         }
     }
 
-    /// One PING/PONG with `entry`, recorded in the book and logged as one line.
+    /// One PING/PONG with `entry`, recorded in the book and logged as one
+    /// entry (`event=pong` or `event=ping-failed`, see docs/operations.md),
+    /// plus `peer-up`/`peer-down` when the peer's state changes.
     func exchange(with entry: RosterEntry) async {
         let seq = nextSequence()
+        var before = PeerHealth.State.unknown
         metrics.exchangeStarted()
         do {
             let receipt = try await pingOnce(entry, seq: seq)
             metrics.pong(peer: entry.name, rttMilliseconds: receipt.rttMilliseconds)
-            book.record(entry.name, fingerprint: entry.fingerprint) { $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
-            logger.info("PONG", metadata: ["peer.name": "\(entry.name)", "peer.endpoint": "\(entry.endpoint)",
-                                           "seq": "\(seq)", "rtt.ms": "\(String(format: "%.3f", receipt.rttMilliseconds))"])
+            book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
+            let rttUsec = Int((receipt.rttMilliseconds * 1000).rounded())
+            logger.info("PONG from \(entry.name) in \(String(format: "%.3f", receipt.rttMilliseconds)) ms", metadata: [
+                "event": "pong", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)", "seq": "\(seq)", "rtt_usec": "\(rttUsec)"])
+            if before != .up {
+                logger.notice("peer \(entry.name) is up", metadata: ["event": "peer-up", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)"])
+            }
         } catch {
             metrics.failed(error)
-            book.record(entry.name, fingerprint: entry.fingerprint) { $0.miss(error.description) }
-            logger.warning("PING failed", metadata: ["peer.name": "\(entry.name)", "peer.endpoint": "\(entry.endpoint)",
-                                                     "seq": "\(seq)", "reason": "\(error)"])
+            book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.miss(error.description) }
+            logger.warning("PING to \(entry.name) failed: \(error)", metadata: [
+                "event": "ping-failed", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)", "seq": "\(seq)", "error": "\(error)"])
+            if before != .down {
+                logger.warning("peer \(entry.name) is down", metadata: ["event": "peer-down", "peer": "\(entry.name)", "error": "\(error)"])
+            }
         }
     }
 

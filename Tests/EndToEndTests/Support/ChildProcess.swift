@@ -15,8 +15,10 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
 
     /// Starts `executable arguments`; with `namespace`, through `ip netns exec NS`, which execs
-    /// the program in place so the pid (and signals to it) are the daemon's own.
-    init(label: String, executable: String, arguments: [String], namespace: String? = nil, logDirectory: String) throws {
+    /// the program in place so the pid (and signals to it) are the daemon's own. `environment` adds to (or overrides)
+    /// the test's environment, e.g. NOTIFY_SOCKET for the systemd tests.
+    init(label: String, executable: String, arguments: [String], namespace: String? = nil, logDirectory: String,
+         environment: [String: String] = [:]) throws {
         self.label = label
         self.stdoutPath = "\(logDirectory)/\(label).out"
         self.stderrPath = "\(logDirectory)/\(label).log"
@@ -28,6 +30,9 @@ final class ChildProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         self.arguments = [process.executableURL!.path] + (process.arguments ?? [])
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         // Appending, so a restarted daemon's log continues the same file.
         for path in [stdoutPath, stderrPath] where !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil)

@@ -104,14 +104,16 @@ final class Cluster: @unchecked Sendable {
     /// Starts the controller and waits until its control socket answers. Without `port`, picks a free
     /// one (and retries with another if that was taken in the meantime).
     @discardableResult
-    func startController(host: String = "127.0.0.1", port: Int? = nil, namespace: String? = nil) async throws -> ControllerHandle {
+    func startController(host: String = "127.0.0.1", port: Int? = nil, namespace: String? = nil,
+                         environment: [String: String] = [:]) async throws -> ControllerHandle {
         let stateDir = "\(directory)/controller"
         let socket = "\(directory)/controller.sock"
         var attempt = 0
         while true {
             attempt += 1
             let chosen = try port ?? freePort(host: host)
-            let process = try launchController(host: host, port: chosen, namespace: namespace, stateDir: stateDir, socket: socket)
+            let process = try launchController(host: host, port: chosen, namespace: namespace, stateDir: stateDir, socket: socket,
+                                               environment: environment)
             let handle = ControllerHandle(host: host, port: chosen, namespace: namespace, stateDir: stateDir, socket: socket, process: process)
             do {
                 try await waitControllerReady(handle, portChosenHere: port == nil && attempt < 3)
@@ -130,7 +132,8 @@ final class Cluster: @unchecked Sendable {
         try await waitControllerReady(c)
     }
 
-    private func launchController(host: String, port: Int, namespace: String?, stateDir: String, socket: String) throws -> ChildProcess {
+    private func launchController(host: String, port: Int, namespace: String?, stateDir: String, socket: String,
+                                  environment: [String: String] = [:]) throws -> ChildProcess {
         try spawn(label: "controller", executable: try Binaries.path("overlayd-controller"), arguments: [
             "--state-dir", stateDir,
             "--listen", "\(host):\(port)",
@@ -139,7 +142,7 @@ final class Cluster: @unchecked Sendable {
             "--network", settings.network,
             "--active-timeout", settings.activeTimeout,
             "--passphrase-file", passphraseFile,
-        ] + settings.controllerArguments, namespace: namespace)
+        ] + settings.controllerArguments, namespace: namespace, environment: environment)
     }
 
     private func waitControllerReady(_ c: ControllerHandle, portChosenHere: Bool = false) async throws {
@@ -166,12 +169,13 @@ final class Cluster: @unchecked Sendable {
     /// Starts a node process without waiting for it. `label` (default: the name) names its state
     /// directory, socket and log, so a second process may claim a name already in use.
     func launchNode(_ name: String, label: String? = nil, token: String?, host: String = "127.0.0.1", port: Int = 0,
-                    namespace: String? = nil, extraArguments: [String] = []) throws -> NodeHandle {
+                    namespace: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> NodeHandle {
         let label = label ?? name
         let stateDir = "\(directory)/nodes/\(label)"
         let socket = "\(directory)/\(label).sock"
         let process = try launchNodeProcess(name: name, label: label, stateDir: stateDir, socket: socket, token: token,
-                                            listen: "\(host):\(port)", namespace: namespace, extraArguments: extraArguments)
+                                            listen: "\(host):\(port)", namespace: namespace, extraArguments: extraArguments,
+                                            environment: environment)
         let node = NodeHandle(name: name, label: label, host: host, namespace: namespace, stateDir: stateDir, socket: socket,
                               process: process)
         lock.withLock { nodes.append(node) }
@@ -181,9 +185,9 @@ final class Cluster: @unchecked Sendable {
     /// Enrolls (with a fresh token) and starts a node; waits until its control socket answers.
     @discardableResult
     func startNode(_ name: String, host: String = "127.0.0.1", port: Int = 0, namespace: String? = nil,
-                   extraArguments: [String] = []) async throws -> NodeHandle {
+                   extraArguments: [String] = [], environment: [String: String] = [:]) async throws -> NodeHandle {
         let node = try launchNode(name, token: try await token(), host: host, port: port, namespace: namespace,
-                                  extraArguments: extraArguments)
+                                  extraArguments: extraArguments, environment: environment)
         try await waitNodeReady(node)
         return node
     }
@@ -197,7 +201,7 @@ final class Cluster: @unchecked Sendable {
     }
 
     private func launchNodeProcess(name: String, label: String, stateDir: String, socket: String, token: String?, listen: String,
-                                   namespace: String?, extraArguments: [String]) throws -> ChildProcess {
+                                   namespace: String?, extraArguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
         var arguments = [
             "--name", name,
             "--state-dir", stateDir,
@@ -210,7 +214,7 @@ final class Cluster: @unchecked Sendable {
         ]
         if let token { arguments += ["--join-token", token] }
         return try spawn(label: label, executable: try Binaries.path("overlayd-node"), arguments: arguments + extraArguments,
-                         namespace: namespace)
+                         namespace: namespace, environment: environment)
     }
 
     func waitNodeReady(_ node: NodeHandle) async throws {
@@ -239,9 +243,10 @@ final class Cluster: @unchecked Sendable {
 
     // MARK: Processes and teardown
 
-    private func spawn(label: String, executable: String, arguments: [String], namespace: String?) throws -> ChildProcess {
+    func spawn(label: String, executable: String, arguments: [String], namespace: String?,
+               environment: [String: String] = [:]) throws -> ChildProcess {
         let child = try ChildProcess(label: label, executable: executable, arguments: arguments, namespace: namespace,
-                                     logDirectory: directory)
+                                     logDirectory: directory, environment: environment)
         lock.withLock { children.append(child) }
         return child
     }

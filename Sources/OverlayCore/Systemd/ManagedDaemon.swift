@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A daemon the launcher runs under systemd: besides running, it can say in
+/// one line how it is doing (`STATUS=`) and take a re-read configuration on
+/// SIGHUP without a restart.
+public protocol ManagedDaemon: Service {
+    associatedtype Configuration: Sendable
+
+    /// The `STATUS=` text, e.g. `3/3 peers up, roster v42`; nil until ready.
+    func statusLine() -> String?
+
+    /// Applies what changed in `configuration` (re-read from the config
+    /// file); settings that only take effect at start are reported, not applied.
+    func reload(to configuration: Configuration) async throws -> ReloadReport
+}
+
+/// What a reload changed.
+public struct ReloadReport: Sendable, Equatable {
+    /// Settings now in effect with their new value, e.g. `ping-interval`.
+    public var applied: [String]
+    /// Settings that changed in the file but take effect only at the next start.
+    public var needRestart: [String]
+
+    public init(applied: [String] = [], needRestart: [String] = []) {
+        self.applied = applied
+        self.needRestart = needRestart
+    }
+}
+
+/// What the launcher hands a daemon it makes: whom to tell it is ready, and
+/// the sockets systemd passed (socket activation).
+public struct DaemonContext: Sendable {
+    /// Call once the listeners serve (and, for a node, its identity is loaded): sends READY=1.
+    public let onReady: @Sendable () -> Void
+    public let sockets: ActivatedSockets
+
+    public init(onReady: @escaping @Sendable () -> Void = {}, sockets: ActivatedSockets = .none) {
+        self.onReady = onReady
+        self.sockets = sockets
+    }
+}
