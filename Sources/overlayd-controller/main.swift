@@ -16,8 +16,8 @@ struct ControllerCommand: AsyncParsableCommand {
             flags win. Durations read as 500ms, 10s, 5m, 1h.
 
             The key passphrase comes from --passphrase-file or the systemd credential 'passphrase' \
-            (LoadCredentialEncrypted=passphrase:..., made with 'systemd-creds encrypt'; or \
-            LoadCredential=passphrase:/etc/overlayd/passphrase), never from the command line or the environment.
+            (LoadCredentialEncrypted=passphrase:/etc/credstore.encrypted/overlayd-controller.passphrase, made with \
+            'systemd-creds encrypt'; or LoadCredential=passphrase:PATH), never from the command line or the environment.
 
             SIGHUP re-reads the --config file and applies active-timeout and log-level without a restart \
             (settings given as flags keep their flag value); a file that no longer parses is refused and the \

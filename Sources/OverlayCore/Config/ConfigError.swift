@@ -26,13 +26,13 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missing(let o, let h): return "\(o) is required: \(h)"
         case .passphraseMissing:
             return "no passphrase for the private keys: under systemd, encrypt it once with "
-                + "'systemd-creds encrypt --name=passphrase passphrase.txt /etc/overlayd/passphrase.cred' and add "
-                + "'LoadCredentialEncrypted=passphrase:/etc/overlayd/passphrase.cred' to the unit "
+                + "'systemd-creds encrypt --name=passphrase passphrase.txt /etc/credstore.encrypted/overlayd-controller.passphrase' (for a node: overlayd-node-NAME.passphrase) and point the unit's "
+                + "'LoadCredentialEncrypted=passphrase:...' line at it "
                 + "(or LoadCredential=passphrase:PATH where there is no TPM or host key); elsewhere give "
                 + "--passphrase-file PATH (a file readable only by the service, mode 0600). Never pass it in the environment or on the command line"
         case .passphraseCredentialMissing(let dir):
             return "systemd passed credentials in \(dir) but none named 'passphrase': name it so in the unit, "
-                + "e.g. 'LoadCredentialEncrypted=passphrase:/etc/overlayd/passphrase.cred' (made with "
+                + "e.g. 'LoadCredentialEncrypted=passphrase:/etc/credstore.encrypted/overlayd-controller.passphrase' (made with "
                 + "'systemd-creds encrypt --name=passphrase ...'), or give --passphrase-file PATH"
         case .passphraseUnreadable(let p, let r): return "cannot read the passphrase from \(p): \(r)"
         }
