@@ -98,6 +98,62 @@ import Testing
                 "a silent node is one flag in the broken view, not N-1 unknown pairs")
     }
 
+    @Test("a node that polls without ever sending a report stays flagged no-report, and is asked for a full one each time")
+    func noReportWhilePolling() throws {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, ["alice", "bob"])
+        for _ in 0..<3 {
+            let r = m.ingest(reporter: "carol", report: nil, now: now)
+            #expect(r.sendFull && r.ack == nil)
+        }
+        let v = view(m, names)
+        #expect(try #require(v.nodes.first { $0.name == "carol" }).flags == [.noReport])
+        #expect(view(m, names, brokenOnly: true).pairs.allSatisfy { $0.from != "carol" },
+                "one flag, not carol's two unknown pairs")
+        #expect(m.counters.reports == 2, "a poll without a report is not a report")
+
+        _ = m.ingest(reporter: "carol", report: HealthReport(seq: 1, full: true, entries: [up("alice"), up("bob")]), now: now)
+        #expect(try #require(view(m, names).nodes.first { $0.name == "carol" }).flags.isEmpty)
+        let r = m.ingest(reporter: "carol", report: nil, now: now)
+        #expect(!r.sendFull, "once it has reported, a poll with nothing new keeps its baseline")
+    }
+
+    @Test("a node that leaves and comes back: every reporter is asked for a full report, so its column is filled again")
+    func rejoinAsksForFullReports() throws {
+        let names = ["alice", "bob", "carol"]
+        let m = matrix(names)
+        report(m, names)
+        m.syncActive(version: "v2") { ["bob", "carol"] }
+        #expect(!m.ingest(reporter: "bob", report: nil, now: now).sendFull, "a node that left for good costs no full report")
+        m.syncActive(version: "v3") { names }
+        #expect(view(m, names).pairs.filter { $0.to == "alice" }.allSatisfy { $0.state == .unknown })
+        for reporter in ["bob", "carol"] {
+            let r = m.ingest(reporter: reporter, report: nil, now: now)
+            #expect(r.sendFull, "\(reporter) still counts its report on alice as delivered; only a full report brings it back")
+            let peers = names.filter { $0 != reporter }
+            _ = m.ingest(reporter: reporter, report: HealthReport(seq: 2, full: true, entries: peers.map { up($0) }), now: now)
+        }
+        _ = m.ingest(reporter: "alice", report: HealthReport(seq: 1, full: true, entries: [up("bob"), up("carol")]), now: now)
+        let v = view(m, names)
+        #expect(v.pairs.allSatisfy { $0.state == .up }, "\(v.pairs.filter { $0.state != .up })")
+        #expect(v.nodes.first { $0.name == "alice" }?.reachableBy == 2)
+    }
+
+    @Test("after a controller restart only a full report's first part is a baseline; a later part alone asks for a full report")
+    func laterFullPartIsNoBaseline() {
+        let m = matrix(["alice", "bob"])
+        var r = m.ingest(reporter: "alice", report: HealthReport(seq: 11, full: true, fullStart: 10, entries: [up("bob")]), now: now)
+        #expect(r.sendFull && r.ack == 11, "part 1 (seq 10) went to the controller before the restart")
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 12, full: true, fullStart: 12, entries: [up("bob")]), now: now)
+        #expect(!r.sendFull)
+        r = m.ingest(reporter: "alice", report: HealthReport(seq: 13, full: true, fullStart: 12, entries: []), now: now)
+        #expect(!r.sendFull, "a later part that follows on is fine")
+        let old = matrix(["alice", "bob"])
+        r = old.ingest(reporter: "alice", report: HealthReport(seq: 7, full: true, entries: [up("bob")]), now: now)
+        #expect(!r.sendFull, "a node that predates fullStart: its full reports are taken as before")
+    }
+
     @Test("sparse: up pairs are one Float each in the reporter's row; only broken pairs are objects")
     func sparseStorage() {
         let names = (0..<200).map { String(format: "n%03d", $0) }
@@ -170,6 +226,13 @@ import Testing
         let clean = try? HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [long]), from: "alice")
         #expect(clean?.entries[0].error?.count == HealthReportIngest.maxErrorLength + 1)
         #expect(clean?.entries[0].forSeconds == nil)
+
+        let escapes = HealthReportEntry(peer: "bob", state: .down, rttMs: nil, forSeconds: 1,
+                                        error: "refused\u{1B}]0;owned\u{07}\u{1B}[2J\r\nnext\u{9B}31m \u{7F}ünï")
+        let cleaned = try? HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [escapes]), from: "alice")
+        let error = cleaned?.entries[0].error ?? ""
+        #expect(!error.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(error.debugDescription)")
+        #expect(error == "refused ]0;owned  [2J  next 31m  ünï")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import OverlayController
 @testable import OverlayNode
 import OverlayProtocol
 import Testing
@@ -155,5 +156,53 @@ import Testing
         }
         let again = try unwrap(tracker.next(health: book, now: t0))
         #expect(again.full && again.entries.count == 3)
+    }
+
+    @Test("a controller that restarts in the middle of a multi-poll full report asks again, and ends up with every peer")
+    func fullReportAcrossControllerRestart() throws {
+        var tracker = HealthReportTracker(cap: 2)
+        let book = upPeers(5)
+        let names = ["alice"] + book.keys.sorted()
+        func controller() -> MeshMatrix {
+            let m = MeshMatrix()
+            m.syncActive(version: "v1") { names }
+            return m
+        }
+        let before = controller()
+        let part1 = try unwrap(tracker.next(health: book, now: t0))
+        #expect(part1.full && part1.fullStart == part1.seq && part1.entries.count == 2)
+        tracker.answered(before.ingest(reporter: "alice", report: part1, now: t0))
+
+        let after = controller()   // restarted: what part 1 said is gone
+        for _ in 0..<10 {
+            guard let report = tracker.next(health: book, now: t0) else { break }
+            tracker.answered(after.ingest(reporter: "alice", report: report, now: t0))
+        }
+        let row = try #require(after.snapshot().rows[after.snapshot().numbers["alice"]!])
+        let known = book.keys.filter { row.isUp(after.snapshot().numbers[$0]!) }
+        #expect(known.count == 5, "every peer of alice is known to the restarted controller: \(known.sorted())")
+        #expect(row.baseline != nil)
+    }
+
+    @Test("'send full' in the middle of a full report starts it over from every peer")
+    func sendFullRestartsFullReport() throws {
+        var tracker = HealthReportTracker(cap: 2)
+        let book = upPeers(5)
+        let part1 = try unwrap(tracker.next(health: book, now: t0))
+        tracker.answered(ack(part1))
+        let part2 = try unwrap(tracker.next(health: book, now: t0))
+        #expect(part2.full && part2.fullStart == part1.seq)
+        tracker.answered(HealthReportReply(ack: part2.seq, sendFull: true, reachableBy: 0, peers: 0))
+        var peers = Set<String>()
+        var first: HealthReport?
+        for _ in 0..<5 {
+            guard let r = tracker.next(health: book, now: t0) else { break }
+            if first == nil { first = r }
+            #expect(r.full)
+            peers.formUnion(r.entries.map(\.peer))
+            tracker.answered(ack(r))
+        }
+        #expect(first?.fullStart == first?.seq, "a new full report, starting at its own number")
+        #expect(peers.count == 5, "all five peers again, not just the one part 3 had left: \(peers.sorted())")
     }
 }

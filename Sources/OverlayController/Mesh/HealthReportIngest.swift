@@ -2,7 +2,9 @@ import Foundation
 import OverlayProtocol
 
 /// Checks a health report from a roster request before it touches the
-/// matrix: bounded size, one entry per peer, sane numbers, short errors.
+/// matrix: bounded size, one entry per peer, sane numbers, short errors
+/// without control characters (an error is printed by `overlayctl mesh` on
+/// an operator's terminal, where an escape sequence would be obeyed).
 enum HealthReportIngest {
     /// Longest error text kept per pair; the rest is cut (a node's error is one line).
     static let maxErrorLength = 300
@@ -17,8 +19,21 @@ enum HealthReportIngest {
             guard seen.insert(entry.peer).inserted else { throw .duplicatePeer(node: node, peer: entry.peer) }
             if let rtt = entry.rttMs, !(0...3_600_000).contains(rtt) { throw .invalidRTT(node: node, peer: entry.peer) }
             if let f = entry.forSeconds, !(0...315_360_000).contains(f) { clean.entries[i].forSeconds = nil }
-            if let e = entry.error, e.count > maxErrorLength { clean.entries[i].error = String(e.prefix(maxErrorLength)) + "…" }
+            if let e = entry.error {
+                let printable = printable(e)
+                clean.entries[i].error = printable.count > maxErrorLength ? String(printable.prefix(maxErrorLength)) + "…" : printable
+            }
         }
         return clean
+    }
+
+    /// `text` with every C0 and C1 control character (and DEL) replaced by a space: an error is one line of plain text.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? " " : $0 }))
+    }
+
+    private static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value)
     }
 }

@@ -53,6 +53,8 @@ final class MeshMatrix: Sendable {
         var numbers: [String: UInt32] = [:]
         var rows: [UInt32: Row] = [:]
         var active: Set<UInt32> = []
+        /// Nodes that were active and left: when one comes back, its column was cleared in every row.
+        var departed: Set<UInt32> = []
         var activeVersion: String?
         var counters = Counters()
     }
@@ -60,39 +62,50 @@ final class MeshMatrix: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// Brings the matrix in line with the active set when the roster version changed:
-    /// rows and columns of nodes that are no longer active are dropped. `names` (the roster's
-    /// current active set) is only called when the version differs from the last one seen, and
-    /// under this lock, so a slower caller can never apply an older set over a newer one (the
-    /// roster never calls into the matrix, so the lock order is always matrix, then roster).
+    /// rows and columns of nodes that are no longer active are dropped. When a node that left
+    /// comes back (a restart, a short outage), every row loses its baseline: each reporter's
+    /// next answer asks for a full report, because a reporter that never noticed the gap still
+    /// holds its report about that node as acknowledged and would not send it again.
+    /// `names` (the roster's current active set) is only called when the version differs from
+    /// the last one seen, and under this lock, so a slower caller can never apply an older set
+    /// over a newer one (the roster never calls into the matrix, so the lock order is always
+    /// matrix, then roster).
     func syncActive(version: String, names: () -> [String]) {
         state.withLockedValue { s in
             guard s.activeVersion != version else { return }
             let now = Set(names().map { Self.number(for: $0, in: &s) })
             let gone = s.active.subtracting(now)
+            let returning = s.departed.intersection(now)
+            s.departed.formUnion(gone)
+            s.departed.subtract(now)
             s.active = now
             s.activeVersion = version
-            guard !gone.isEmpty else { return }
             for g in gone { s.rows.removeValue(forKey: g) }
-            for key in Array(s.rows.keys) {
-                s.rows[key]!.clear(gone)
+            if !gone.isEmpty {
+                for key in Array(s.rows.keys) { s.rows[key]!.clear(gone) }
+            }
+            if !returning.isEmpty {
+                for key in Array(s.rows.keys) { s.rows[key]!.baseline = nil }
             }
         }
     }
 
     /// Applies one report from `reporter` and answers it. Entries are absolute values, so
     /// applying a resent report again is harmless. Entries about nodes that are not active
-    /// (just left) or about the reporter itself are skipped.
+    /// (just left) or about the reporter itself are skipped. A poll without a report from a
+    /// node that has never reported leaves it without a row, so it stays flagged `no-report`.
     func ingest(reporter: String, report: HealthReport?, now: Date) -> HealthReportReply {
         state.withLockedValue { s in
             let me = Self.number(for: reporter, in: &s)
-            var row = s.rows.removeValue(forKey: me) ?? Row()
+            let existing = s.rows.removeValue(forKey: me)
+            var row = existing ?? Row()
             var ack: UInt64?
             if let report {
                 s.counters.reports += 1
                 s.counters.entries += report.entries.count
                 if report.full { s.counters.fullReports += 1 }
                 let follows = row.baseline.map { report.seq == $0 || report.seq == $0 &+ 1 } ?? false
-                row.baseline = report.full || follows ? report.seq : nil
+                row.baseline = report.startsFull || follows ? report.seq : nil
                 for entry in report.entries {
                     guard let peer = s.numbers[entry.peer], peer != me, s.active.contains(peer) else { continue }
                     row.apply(entry, peer: peer, now: now)
@@ -101,7 +114,7 @@ final class MeshMatrix: Sendable {
             }
             let sendFull = row.baseline == nil
             if sendFull { s.counters.fullRequests += 1 }
-            s.rows[me] = row
+            if report != nil || existing != nil { s.rows[me] = row }
             var reachableBy = 0
             for (other, r) in s.rows where other != me && s.active.contains(other) && r.isUp(me) { reachableBy += 1 }
             let peers = s.active.contains(me) ? s.active.count - 1 : s.active.count
@@ -150,6 +163,7 @@ extension MeshMatrix.Row {
         }
     }
 
+    /// Forgets what this row says about `peers` (they left the active set).
     mutating func clear(_ peers: Set<UInt32>) {
         for p in peers {
             if Int(p) < upRTT.count { upRTT[Int(p)] = .nan }

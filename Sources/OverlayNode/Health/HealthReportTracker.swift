@@ -40,6 +40,8 @@ struct HealthReportTracker: Sendable {
     private(set) var counters = Counters()
     /// Peers still to send in the full report in progress; nil when none is.
     private var fullPending: Set<String>?
+    /// The sequence number of the full report in progress's first part.
+    private var fullStart: UInt64 = 0
     /// The first report of a process is full: the controller may hold an older baseline.
     private var fullRequested = true
     private var pollsSinceFull = 0
@@ -62,6 +64,7 @@ struct HealthReportTracker: Sendable {
         acknowledged = acknowledged.filter { health[$0.key] != nil }
         if fullPending == nil, fullRequested || pollsSinceFull >= fullEvery {
             fullPending = Set(health.keys)
+            fullStart = seq
             fullRequested = false
             counters.fullReports += 1
         }
@@ -100,7 +103,7 @@ struct HealthReportTracker: Sendable {
         counters.reports += 1
         counters.entries += entries.count
         if !full { counters.deltaEntries += entries.count }
-        return HealthReport(seq: seq, full: full, entries: entries)
+        return HealthReport(seq: seq, full: full, fullStart: full ? fullStart : nil, entries: entries)
     }
 
     /// The poll was answered. `reply` is nil from a controller that predates
@@ -118,7 +121,11 @@ struct HealthReportTracker: Sendable {
             seq += 1
         }
         inFlight = nil
-        if reply?.sendFull == true, fullPending == nil { fullRequested = true }
+        if reply?.sendFull == true {
+            // Also in the middle of a full report: the controller lost what the earlier parts said.
+            fullPending = nil
+            fullRequested = true
+        }
     }
 
     /// The poll failed (no answer): keep everything; the next report reuses the sequence number.

@@ -12,18 +12,26 @@ public struct HealthReport: Codable, Sendable, Equatable {
     /// one it acknowledged; anything else is a gap and it asks for a full report.
     public var seq: UInt64
     /// True while a full report is being sent (it may span several polls when
-    /// there are more peers than fit under the cap): the controller takes it
-    /// as a new baseline.
+    /// there are more peers than fit under the cap): its first part gives the
+    /// controller a new baseline.
     public var full: Bool
+    /// In a full report, the sequence number of its first part. A controller
+    /// without a baseline (it restarted) takes only a first part as one: a later
+    /// part alone would leave the earlier parts' peers unknown, so it asks for a
+    /// full report again. Absent from nodes that predate it: every part counts as first.
+    public var fullStart: UInt64?
     /// At most `HealthReport.maxEntries` entries, one per peer.
     public var entries: [HealthReportEntry]
 
     /// The cap on entries in one request; a node with more pending sends the rest on later polls.
     public static let maxEntries = 256
 
-    public init(seq: UInt64, full: Bool, entries: [HealthReportEntry]) {
-        self.seq = seq; self.full = full; self.entries = entries
+    public init(seq: UInt64, full: Bool, fullStart: UInt64? = nil, entries: [HealthReportEntry]) {
+        self.seq = seq; self.full = full; self.fullStart = fullStart; self.entries = entries
     }
+
+    /// A full report's first part: what may stand as a new baseline.
+    public var startsFull: Bool { full && (fullStart ?? seq) == seq }
 }
 
 /// One peer's health as the reporting node sees it.
