@@ -3,7 +3,7 @@ import OverlayProtocol
 
 /// The mesh as a grid: one row per reporting node, one column per peer.
 struct MeshGrid {
-    static let maxNodes = 40
+    static let maxNodes = MeshView.gridMaxNodes
 
     struct Marks {
         var up: String, down: String, unknown: String, selfMark: String, arrow: String

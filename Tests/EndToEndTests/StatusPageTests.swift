@@ -41,6 +41,7 @@ extension EndToEnd {
                 #expect(snapshot.0.network.caFingerprint == status.caFingerprint)
                 #expect(snapshot.0.network.range == "100.64.0.0/16" && snapshot.0.network.registeredNodes == 2)
                 #expect(snapshot.0.roster.map(\.name).sorted() == ["alice", "bob"])
+                #expect(!snapshot.0.meshBrokenOnly && snapshot.0.mesh.pairs.count == 2, "a small network's page gets every pair")
                 for secret in ["BEGIN", "PRIVATE", "token", "fingerprint\":\"\(try await controller.ctl.roster().nodes[0].fingerprint)"] {
                     #expect(!snapshot.1.contains(secret), "status.json carries no \(secret)")
                 }

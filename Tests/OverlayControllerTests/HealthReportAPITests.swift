@@ -36,11 +36,14 @@ struct HealthReportAPITests {
             let viaControl = try await controller.control.call(.GET, "/v1/mesh").expect(MeshView.self)
             let viaTLS = try await b.call(.GET, "/v1/mesh").expect(MeshView.self)
             let alias = try await controller.control.call(.GET, "/mesh?broken=1").expect(MeshView.self)
-            #expect(viaControl.pairs == viaTLS.pairs && viaControl.nodes == viaTLS.nodes)
             #expect(viaControl.pairs.map { "\($0.from)>\($0.to)=\($0.state)" } == ["alpha>bravo=down", "bravo>alpha=up"])
             let down = try #require(viaControl.pairs.first)
             #expect(down.asymmetric && down.lastError == "connection refused by peer (nothing listening)")
             #expect(alias.pairs == [down] && alias.nodes == viaControl.nodes)
+            #expect(viaTLS.pairs == [down] && viaTLS.nodes == viaControl.nodes, "over TLS, any node gets the summaries and the broken pairs only")
+            let wholeOverTLS = try await b.call(.GET, "/v1/mesh?broken=0")
+            #expect(wholeOverTLS.status == 400 && wholeOverTLS.apiError?.error == "whole_mesh_not_served", "\(wholeOverTLS)")
+            #expect(wholeOverTLS.apiError?.message.contains("overlayctl mesh") == true)
             #expect(viaControl.nodes.map(\.flags) == [[.asymmetric], [.unreachableByPeers, .asymmetric]], "bravo: its only peer sees it down")
         }
     }
@@ -67,6 +70,34 @@ struct HealthReportAPITests {
 
             let fine = try await a.call(.POST, "/v1/roster", json: report(2, full: true, [])).expect(RosterResponse.self)
             #expect(fine.health?.ack == 2 && fine.health?.sendFull == false)
+        }
+    }
+
+    @Test("above 40 active nodes the status page's status.json holds the node summaries and only the pairs that are not up",
+          .enabled(if: Binaries.tool("curl") != nil, "needs curl"))
+    func statusPageOfALargeNetwork() async throws {
+        let statusPort = try ControllerProcess.freePort()
+        try await withController(.init(extraArguments: ["--status-listen", "127.0.0.1:\(statusPort)"])) { controller in
+            let names = (0...MeshView.gridMaxNodes).map { String(format: "n%02d", $0) }
+            let (token, _) = try await controller.control.createToken(uses: names.count)
+            var clients: [NodeClient] = []
+            for name in names { clients.append(try controller.client(try await controller.enrollment(token).enroll(name))) }
+            for client in clients { _ = try await client.roster() }
+            for (i, client) in clients.enumerated() {
+                let entries = names.filter { $0 != names[i] }.map { peer in
+                    i == 0 && peer == names[1]
+                        ? HealthReportEntry(peer: peer, state: .down, rttMs: nil, forSeconds: 5, error: "connection refused by peer")
+                        : HealthReportEntry(peer: peer, state: .up, rttMs: 0.5, forSeconds: 60, error: nil)
+                }
+                _ = try await client.call(.POST, "/v1/roster", json: report(1, full: true, entries)).expect(RosterResponse.self)
+            }
+            let fetched = try await ChildProcess.run(Binaries.tool("curl")!, ["-sS", "--max-time", "60", "http://127.0.0.1:\(statusPort)/status.json"],
+                                                     in: controller.dir, tag: "status-json")
+            let snapshot = try OverlayJSON.decoder().decode(StatusPageSnapshot.self, from: Data(fetched.stdout.utf8))
+            #expect(snapshot.meshBrokenOnly)
+            #expect(snapshot.network.activeNodes == 41 && snapshot.mesh.nodes.count == 41)
+            #expect(snapshot.mesh.pairs.map { "\($0.from)>\($0.to)=\($0.state)" } == ["n00>n01=down"], "not 41·40 pairs")
+            #expect(snapshot.mesh.nodes.first { $0.name == "n01" }?.reachableBy == 39)
         }
     }
 }

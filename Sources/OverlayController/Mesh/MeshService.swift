@@ -5,7 +5,8 @@ import OverlayProtocol
 /// polls and serves the `MeshView` built from them. One per controller,
 /// created by the daemon and shared by the TLS API (`/v1/roster`,
 /// `/v1/mesh`), the control socket (`/v1/mesh`) and anything else that
-/// reads the mesh (metrics, the status page): call `view(brokenOnly:)`.
+/// reads the mesh (metrics, the status page): call `view(brokenOnly:)`,
+/// or `viewJSON` for an answer that may be large.
 public final class MeshService: Sendable {
     let matrix = MeshMatrix()
     let roster: Roster
@@ -32,7 +33,7 @@ public final class MeshService: Sendable {
         return MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly)
     }
 
-    private func builder() -> (MeshViewBuilder, String) {
+    func builder() -> (MeshViewBuilder, String) {
         let version = roster.currentVersion()
         matrix.syncActive(version: version) { roster.activeNames() }
         let active = roster.listing().filter(\.active).map { MeshViewBuilder.Node(name: $0.name, overlayIP: $0.overlayIP) }

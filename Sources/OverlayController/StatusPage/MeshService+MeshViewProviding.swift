@@ -1,11 +1,15 @@
+import Foundation
 import OverlayProtocol
 
-/// The health-report matrix is what the status page and the broken-pairs gauge read.
+/// The health-report matrix is what the status page reads.
 extension MeshService: MeshViewProviding {
-    public func meshView() async -> MeshView { view() }
+    public func statusMesh() async -> StatusMesh { statusMesh(now: Date()) }
 
-    /// Counts from the broken-only view, so a scrape of a large healthy network does not build every pair.
-    public func brokenPairCount() async -> Int {
-        view(brokenOnly: true).pairs.reduce(0) { $0 + ($1.state == .down ? 1 : 0) }
+    func statusMesh(now: Date) -> StatusMesh {
+        let (builder, version) = builder()
+        let brokenOnly = builder.active.count > MeshView.gridMaxNodes
+        var json = MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly)
+        if json.last == 0x0A { json.removeLast() }
+        return StatusMesh(json: json, brokenOnly: brokenOnly, rosterVersion: version)
     }
 }

@@ -1,17 +1,19 @@
 import OverlayProtocol
 
-/// Where the status page and the broken-pairs gauge get the mesh from: the
-/// controller's `MeshService`. A protocol so the page depends on the view,
-/// not on how the matrix is kept.
+/// Where the status page gets the mesh from: the controller's `MeshService`.
+/// A protocol so the page depends on the view, not on how the matrix is kept.
 public protocol MeshViewProviding: Sendable {
-    /// Every ordered pair between active nodes, as the nodes last reported it.
-    func meshView() async -> MeshView
-    /// Ordered pairs reported `down` (the `overlayd_controller_mesh_broken_pairs` gauge).
-    func brokenPairCount() async -> Int
+    /// The mesh as `/status.json` carries it, already encoded: every pair up to
+    /// `MeshView.gridMaxNodes` active nodes, above that only the pairs that are not up.
+    func statusMesh() async -> StatusMesh
 }
 
-extension MeshViewProviding {
-    public func brokenPairCount() async -> Int {
-        await meshView().pairs.reduce(0) { $0 + ($1.state == .down ? 1 : 0) }
-    }
+/// A `MeshView` as JSON, and whether it holds only the pairs that are not up.
+/// Encoded pair by pair (`MeshViewJSON`) because the page asks every few
+/// seconds per open tab, on a listener without authentication.
+public struct StatusMesh: Sendable {
+    /// One JSON object, no trailing newline.
+    public var json: [UInt8]
+    public var brokenOnly: Bool
+    public var rosterVersion: String
 }

@@ -8,7 +8,8 @@ import OverlayProtocol
 import OverlayTLS
 
 /// The controller's read-only status page (`--status-listen`): the summary,
-/// the roster and the mesh heatmap, as one HTML page, a script and a style
+/// the roster and the mesh heatmap (above `MeshView.gridMaxNodes` nodes the
+/// per-node summary and the broken pairs instead), as one HTML page, a script and a style
 /// sheet compiled into the binary, reading `/status.json`. Plain HTTP with
 /// no login, so it shows nothing secret and should stay on loopback or
 /// behind an authenticating proxy.
@@ -34,7 +35,7 @@ enum StatusPage {
         r.on(.GET, "/app.js") { _, _ in asset(StatusPageAssets.script, type: "text/javascript; charset=utf-8") }
         r.on(.GET, "/style.css") { _, _ in asset(StatusPageAssets.style, type: "text/css; charset=utf-8") }
         r.on(.GET, "/status.json") { _, _ in
-            var response = HTTPResponse.json(await snapshot(c))
+            var response = HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: await snapshotJSON(c))
             response.headers.add(name: "cache-control", value: "no-store")
             response.headers.add(contentsOf: securityHeaders)
             return response
@@ -42,8 +43,9 @@ enum StatusPage {
         return r
     }
 
-    static func snapshot(_ c: Context) async -> StatusPageSnapshot {
-        let mesh = await c.mesh.meshView()
+    /// The page's data as `StatusPageSnapshot` JSON, with the mesh written pair by pair.
+    static func snapshotJSON(_ c: Context) async -> [UInt8] {
+        let mesh = await c.mesh.statusMesh()
         let listing = c.roster.listing()
         let summary = StatusNetworkSummary(
             name: c.ca.commonName ?? "overlayd network", range: c.range.description, caFingerprint: c.ca.fingerprint,
@@ -52,7 +54,7 @@ enum StatusPage {
         let roster = listing.map {
             StatusRosterNode(name: $0.name, overlayIP: $0.overlayIP, endpoint: $0.endpoint, active: $0.active, lastSeen: $0.lastSeen)
         }
-        return StatusPageSnapshot(network: summary, roster: roster, mesh: mesh)
+        return StatusSnapshotJSON.encode(mesh: mesh, network: summary, roster: roster)
     }
 
     static func asset(_ text: String, type: String) -> HTTPResponse {

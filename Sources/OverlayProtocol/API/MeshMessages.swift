@@ -6,8 +6,8 @@ import Foundation
 /// reach it; this is the view that answers "why can't alice reach bob".
 ///
 /// Served as JSON by `GET /mesh` on the controller's control socket, by
-/// `GET /v1/mesh` on the TLS API (mutual TLS, for nodes), and read by the
-/// status page.
+/// `GET /v1/mesh` on the TLS API (mutual TLS, for nodes; there only the pairs
+/// that are not up), and read by the status page.
 public struct MeshView: Codable, Sendable, Equatable {
     /// The roster version the view was computed against.
     public var rosterVersion: String
@@ -21,6 +21,10 @@ public struct MeshView: Codable, Sendable, Equatable {
     public init(rosterVersion: String, generatedAt: Date, pairs: [MeshPair], nodes: [MeshNodeSummary]) {
         self.rosterVersion = rosterVersion; self.generatedAt = generatedAt; self.pairs = pairs; self.nodes = nodes
     }
+
+    /// Up to this many active nodes a grid of every pair is readable (`overlayctl mesh`, the status
+    /// page); above it both show the per-node summary and the pairs that are not up instead.
+    public static let gridMaxNodes = 40
 }
 
 /// What `from` reports about `to`.
@@ -39,7 +43,8 @@ public struct MeshPair: Codable, Sendable, Equatable, Hashable {
     public var state: State
     /// Smoothed round-trip time in milliseconds, when `from` has measured one.
     public var rttMs: Double?
-    /// Since when `from` has reported this state (controller clock).
+    /// Since when `from` has reported this state (controller clock); only for a pair that is
+    /// not up and for which `from` gave a duration (a peer never measured has none).
     public var since: Date?
     /// `from` sees `to` down while `to` sees `from` up: a one-way failure.
     public var asymmetric: Bool

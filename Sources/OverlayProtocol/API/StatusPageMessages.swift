@@ -6,10 +6,15 @@ public struct StatusPageSnapshot: Codable, Sendable, Equatable {
     public var network: StatusNetworkSummary
     /// Every registered node, sorted by overlay IP.
     public var roster: [StatusRosterNode]
+    /// Every pair up to `MeshView.gridMaxNodes` active nodes; above that only the
+    /// pairs that are not up (`meshBrokenOnly`), so a large network's page stays small.
     public var mesh: MeshView
+    /// True when `mesh` holds only the pairs that are not up: the page then shows the
+    /// per-node summary and those pairs instead of the grid.
+    public var meshBrokenOnly: Bool
 
-    public init(network: StatusNetworkSummary, roster: [StatusRosterNode], mesh: MeshView) {
-        self.network = network; self.roster = roster; self.mesh = mesh
+    public init(network: StatusNetworkSummary, roster: [StatusRosterNode], mesh: MeshView, meshBrokenOnly: Bool) {
+        self.network = network; self.roster = roster; self.mesh = mesh; self.meshBrokenOnly = meshBrokenOnly
     }
 }
 

@@ -41,6 +41,10 @@ enum StatusPageAssets {
           <li><span class="swatch cell self">·</span> the node itself</li>
         </ul>
         <div class="scroll"><table id="heatmap" aria-describedby="legend"></table></div>
+        <p id="mesh-large" class="hint" hidden>More nodes than a grid can show: one row per node (how many peers reach it
+          and how many it reaches), then every pair that is not up.</p>
+        <div class="scroll"><table id="mesh-summary" hidden></table></div>
+        <ul id="broken-pairs" aria-label="Pairs that are not up" hidden></ul>
         <ul id="flags" aria-label="Flagged nodes"></ul>
       </section>
       <section aria-labelledby="roster-title">

@@ -2,6 +2,9 @@ extension StatusPageAssets {
     /// Reads `/status.json` every few seconds and redraws. Builds the DOM with
     /// `textContent` only (names never become markup). Each heatmap cell carries
     /// `data-from`, `data-to` and `data-state`, which the browser test reads.
+    /// When the controller sends only the broken pairs (`meshBrokenOnly`, above
+    /// `MeshView.gridMaxNodes` nodes) the grid gives way to a per-node summary
+    /// and the list of pairs that are not up.
     static let script = #"""
     "use strict";
     (function () {
@@ -65,8 +68,55 @@ extension StatusPageAssets {
         return td;
       }
 
+      function sortedNodes(mesh) {
+        return mesh.nodes.slice().sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
+      }
+
+      function show(id, visible) {
+        if (visible) byId(id).removeAttribute("hidden"); else byId(id).setAttribute("hidden", "");
+      }
+
+      function renderMesh(s) {
+        const large = s.meshBrokenOnly === true;
+        show("heatmap", !large);
+        show("legend", !large);
+        show("mesh-large", large);
+        show("mesh-summary", large);
+        show("broken-pairs", large);
+        if (large) { renderLargeMesh(s.mesh); byId("heatmap").replaceChildren(); } else { renderHeatmap(s.mesh); }
+        renderFlags(sortedNodes(s.mesh));
+      }
+
+      function renderLargeMesh(mesh) {
+        const head = make("thead");
+        const headRow = make("tr");
+        for (const title of ["node", "reached by", "reaches", "flags"]) headRow.appendChild(make("th", title, { scope: "col" }));
+        head.appendChild(headRow);
+        const body = make("tbody");
+        for (const n of sortedNodes(mesh)) {
+          const row = make("tr", null, { "data-node": n.name });
+          row.appendChild(make("th", n.name, { scope: "row" }));
+          row.appendChild(make("td", n.reachableBy + "/" + n.peers, { "class": "total" }));
+          row.appendChild(make("td", n.reaches + "/" + n.peers, { "class": "total" }));
+          row.appendChild(make("td", n.flags.map(function (f) { return FLAG_TEXT[f] || f; }).join(", ")));
+          body.appendChild(row);
+        }
+        byId("mesh-summary").replaceChildren(head, body);
+
+        const items = mesh.pairs.map(function (p) {
+          let text = p.from + " → " + p.to + ": " + p.state;
+          if (p.asymmetric) text += " (asymmetric: " + p.to + " reaches " + p.from + ")";
+          if (p.since) text += ", since " + clock(p.since);
+          if (p.lastError) text += " — " + p.lastError;
+          return make("li", text, { "class": "pair " + p.state, "data-from": p.from, "data-to": p.to, "data-state": p.state });
+        });
+        if (items.length === 0) items.push(make("li", "Every pair is up."));
+        const list = byId("broken-pairs");
+        list.replaceChildren.apply(list, items);
+      }
+
       function renderHeatmap(mesh) {
-        const summaries = mesh.nodes.slice().sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
+        const summaries = sortedNodes(mesh);
         const names = summaries.map(function (n) { return n.name; });
         const pairs = new Map();
         for (const p of mesh.pairs) pairs.set(p.from + "\u0000" + p.to, p);
@@ -101,7 +151,9 @@ extension StatusPageAssets {
         }
         foot.appendChild(footRow);
         table.replaceChildren(head, body, foot);
+      }
 
+      function renderFlags(summaries) {
         const flags = byId("flags");
         const items = [];
         for (const n of summaries) {
@@ -133,7 +185,7 @@ extension StatusPageAssets {
 
       function render(s) {
         renderSummary(s);
-        renderHeatmap(s.mesh);
+        renderMesh(s);
         renderRoster(s.roster);
         document.body.setAttribute("data-roster-version", s.network.rosterVersion);
         document.body.setAttribute("data-generated-at", s.network.generatedAt);

@@ -19,6 +19,7 @@ extension StatusPageAssets {
     dt { color: var(--muted); font-size: 13px; }
     dd { margin: 0; font-size: 20px; font-weight: 600; }
     dd.mono { font-size: 13px; font-weight: normal; }
+    [hidden] { display: none !important; }
     #legend { list-style: none; display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 0; margin: 0 0 12px; }
     #legend li { display: flex; align-items: center; gap: 6px; }
     table { border-collapse: collapse; }
