@@ -52,8 +52,8 @@ public final class ControllerDaemon: Service {
         let meshStats = MeshStatsExporter()
         let metrics = MetricsExposition(definitions: ControllerMetrics.definitions + MeshStatsExporter.definitions) {
             let counts = roster.counts()
-            ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: await mesh.brokenPairCount())
-            meshStats.export(mesh.stats)
+            ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: mesh.downPairCount())
+            meshStats.export { mesh.stats }
         }
 
         var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)

@@ -27,17 +27,30 @@ final class MeshStatsExporter: Sendable {
         _ = Counter(label: Self.fullRequests)
     }
 
-    func export(_ now: MeshStats) {
-        let before = last.withLockedValue { previous in
-            defer { previous = now }
-            return previous
-        }
-        let full = now.fullReports - before.fullReports
-        let delta = (now.reports - now.fullReports) - (before.reports - before.fullReports)
-        add(full, to: Counter(label: Self.reports, dimensions: [("kind", "full")]))
-        add(delta, to: Counter(label: Self.reports, dimensions: [("kind", "delta")]))
-        add(now.entries - before.entries, to: Counter(label: Self.entries))
-        add(now.fullReportRequests - before.fullReportRequests, to: Counter(label: Self.fullRequests))
+    /// Reads the totals (`read`) under this exporter's lock, so two concurrent scrapes take turns:
+    /// each adds only what arrived since the other.
+    func export(_ read: () -> MeshStats) {
+        let added = last.withLockedValue { previous in Self.advance(&previous, to: read()) }
+        add(added.fullReports, to: Counter(label: Self.reports, dimensions: [("kind", "full")]))
+        add(added.reports - added.fullReports, to: Counter(label: Self.reports, dimensions: [("kind", "delta")]))
+        add(added.entries, to: Counter(label: Self.entries))
+        add(added.fullReportRequests, to: Counter(label: Self.fullRequests))
+    }
+
+    /// What to add to the counters going from `previous` to `now`, field by field never below zero;
+    /// `previous` moves to the larger of the two, so totals read out of order are never counted twice.
+    static func advance(_ previous: inout MeshStats, to now: MeshStats) -> MeshStats {
+        let delta = { (a: Int, b: Int) in max(0, b - a) }
+        let previousDelta = previous.reports - previous.fullReports, nowDelta = now.reports - now.fullReports
+        let full = delta(previous.fullReports, now.fullReports)
+        let added = MeshStats(reports: full + delta(previousDelta, nowDelta), fullReports: full,
+                              entries: delta(previous.entries, now.entries),
+                              fullReportRequests: delta(previous.fullReportRequests, now.fullReportRequests))
+        previous = MeshStats(reports: max(previous.fullReports, now.fullReports) + max(previousDelta, nowDelta),
+                             fullReports: max(previous.fullReports, now.fullReports),
+                             entries: max(previous.entries, now.entries),
+                             fullReportRequests: max(previous.fullReportRequests, now.fullReportRequests))
+        return added
     }
 
     private func add(_ amount: Int, to counter: Counter) {
