@@ -131,7 +131,7 @@ extension EndToEnd {
                 #expect(!alice.log.contains("answered PING"), "no debug lines at level info")
 
                 let metricsPort = try freePort()
-                try write(nodeConfig, timers + "log-level = \"debug\"\nroster-interval = \"2s\"\nping-interval = \"3s\"\nreport-rtt-floor = \"20ms\"\n"
+                try write(nodeConfig, timers + "log-level = \"debug\"\nroster-interval = \"1h\"\nping-interval = \"3s\"\nreport-rtt-floor = \"20ms\"\n"
                           + "metrics-listen = \"127.0.0.1:\(metricsPort)\"\n")
                 var mark = aliceNotify.messages.count - 1
                 alice.process.signal(SIGHUP)
@@ -142,10 +142,18 @@ extension EndToEnd {
                 }
                 #expect(alice.log.contains("event=reload"), "alice logs the reload")
                 // The loops and the health reporter read these every round: the control API shows what they read now.
-                #expect(try await alice.ctl.nodeStatus().timers == NodeTimerSettings(
-                    rosterIntervalSeconds: 2, pingIntervalSeconds: 3, pingTimeoutSeconds: 5, reportRTTFloorSeconds: 0.02),
+                let reloaded = try await alice.ctl.nodeStatus()
+                #expect(reloaded.timers == NodeTimerSettings(
+                    rosterIntervalSeconds: 3600, pingIntervalSeconds: 3, pingTimeoutSeconds: 5, reportRTTFloorSeconds: 0.02),
                         "the reloaded intervals and RTT floor are in effect")
-                #expect(alice.log.contains("roster-interval=2.0") && alice.log.contains("ping-interval=3.0")
+                let text = try await alice.ctl.run(["status"])
+                #expect(text.stdout.contains("timers:      roster every 1h, ping every 3s (timeout 5s), report RTT floor 20ms"), "\(text)")
+                // The poller obeys: the pause it had started (1 s) may end in one more poll, then the next is an hour away.
+                // (Slowness only lowers the count; at the old 1 s interval 5 s hold several polls.)
+                try await Task.sleep(for: .seconds(5))
+                let polls = try await alice.ctl.nodeStatus().rosterPolls
+                #expect(polls <= reloaded.rosterPolls + 1, "roster polls after the reload to 1h: \(reloaded.rosterPolls) then \(polls)")
+                #expect(alice.log.contains("roster-interval=3600.0") && alice.log.contains("ping-interval=3.0")
                         && alice.log.contains("report-rtt-floor=0.02"), "the reload names what it applied: \(alice.log.suffix(800))")
                 #expect(alice.log.contains("event=reload-needs-restart") && alice.log.contains("settings=metrics-listen"),
                         "a new metrics listener is reported as needing a restart: \(alice.log.suffix(800))")
