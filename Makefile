@@ -26,7 +26,7 @@ CERTSDIR     = $(PREFIX)/share/overlayd/certs
 CONFDIR      = /etc/overlayd
 PROGRAMS     = overlayd-controller overlayd-node overlayctl
 UNITS        = overlayd-controller.service overlayd-controller.socket overlayd-node@.service overlayd-node@.socket
-DOCS         = README.md docs/operations.md docs/security.md docs/protocol.md
+DOCS         = README.md docs/operations.md docs/security.md docs/protocol.md docs/metrics.md
 
 .PHONY: all build deps test demo bench clean release install install-units uninstall check-units systemd-test
 

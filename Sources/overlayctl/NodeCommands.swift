@@ -52,7 +52,7 @@ struct Ping: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the daemon's status: the controller's network, or the node's identity and reachability.")
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's status: the controller's network, or the node's identity, reachability and the intervals in effect.")
     @OptionGroup var socket: SocketOptions
     @OptionGroup var output: OutputOptions
 
@@ -80,6 +80,7 @@ struct Status: AsyncParsableCommand {
                     roster:      version \(s.rosterVersion ?? "-") (\(s.rosterPolls) polls over \(s.controllerConnections) TLS connection(s))
                     peers:       \(s.peersUp)/\(s.peers) up (\(s.peerConnections) connections; \(s.peerConnectionsDialed) dialed, \(s.peerConnectionsAccepted) accepted)
                     reachable:   \(Format.reachability(s))
+                    timers:      \(Format.timers(s.timers))
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import OverlayCore
 import OverlayProtocol
 
 /// Left-aligned columns, two spaces apart, for terminal output.
@@ -37,6 +38,13 @@ enum Format {
     static func reachability(_ s: NodeStatus) -> String {
         guard let by = s.reachableBy, let of = s.reachablePeers else { return "unknown (the controller has not reported it yet)" }
         return "by \(by)/\(of) peers (controller's mesh view, \(ago(s.reachabilityAt)))"
+    }
+
+    static func timers(_ t: NodeTimerSettings?) -> String {
+        guard let t else { return "unknown (the node is older than this overlayctl)" }
+        let d = DurationParser.format
+        return "roster every \(d(t.rosterIntervalSeconds)), ping every \(d(t.pingIntervalSeconds)) "
+            + "(timeout \(d(t.pingTimeoutSeconds))), report RTT floor \(d(t.reportRTTFloorSeconds))"
     }
 
     static func ms(_ v: Double?) -> String { v.map { String(format: "%.2fms", $0) } ?? "-" }

@@ -20,10 +20,13 @@ struct ControllerCommand: AsyncParsableCommand {
             'systemd-creds encrypt'; or LoadCredential=passphrase:PATH), never from the command line or the environment.
 
             SIGHUP re-reads the --config file and applies active-timeout and log-level without a restart \
-            (settings given as flags keep their flag value); a file that no longer parses is refused and the \
+            (settings given as flags keep their flag value; other changes, metrics-listen and status-listen \
+            among them, are logged as needing a restart); a file that no longer parses is refused and the \
             running settings stay. Under systemd (Type=notify) the controller reports READY, a STATUS line \
-            ('5 active / 7 registered nodes, roster v42'), watchdog pings and reloads, logs to the journal with \
-            OVERLAY_* fields, and uses sockets passed by socket activation (FileDescriptorName=control, api).
+            ('5 active / 7 registered nodes, roster v42'), watchdog pings (only while its event loops and \
+            certificate renewal keep up) and reloads, logs to the journal with OVERLAY_* fields, and uses \
+            sockets passed by socket activation (FileDescriptorName=control, api; any other passed socket \
+            is logged and closed).
             """)
 
     @Option(name: .long, help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/controller.conf.", valueName: "file"))

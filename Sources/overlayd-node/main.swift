@@ -18,12 +18,14 @@ struct NodeCommand: AsyncParsableCommand {
             (LoadCredentialEncrypted=passphrase:..., made with 'systemd-creds encrypt'), never from the \
             command line or the environment.
 
-            SIGHUP re-reads the --config file and applies roster-interval, ping-interval, ping-timeout and \
-            log-level without a restart (settings given as flags keep their flag value); a file that no \
+            SIGHUP re-reads the --config file and applies roster-interval, ping-interval, ping-timeout, \
+            report-rtt-floor and log-level without a restart (settings given as flags keep their flag value; \
+            other changes, metrics-listen among them, are logged as needing a restart); a file that no \
             longer parses is refused and the running settings stay. Under systemd (Type=notify) the node \
-            reports READY, a STATUS line ('3/3 peers up, roster v42'), watchdog pings and reloads, logs to \
-            the journal with OVERLAY_* fields, and uses sockets passed by socket activation \
-            (FileDescriptorName=control, peer).
+            reports READY, a STATUS line ('3/3 peers up, roster v42'), watchdog pings (only while its event \
+            loops, ping loop and roster poller keep up) and reloads, logs to the journal with OVERLAY_* \
+            fields, and uses sockets passed by socket activation (FileDescriptorName=control, peer; any \
+            other passed socket is logged and closed).
             """)
 
     @Option(help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/node/alice.conf.", valueName: "file"))

@@ -5,6 +5,8 @@ import OverlayCore
 /// may change while it runs (the active timeout, the log level). Everything
 /// else is read at start only.
 extension ControllerDaemon: ManagedDaemon {
+    public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.api] }
+
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(ControllerStatusText.make)
     }
@@ -30,6 +32,8 @@ extension ControllerDaemon: ManagedDaemon {
         atStart("network", old.network?.description, new.network?.description)
         atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
         atStart("certificate-validity", old.certificateValidity, new.certificateValidity)
+        atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
+        atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
         return report
     }
 }

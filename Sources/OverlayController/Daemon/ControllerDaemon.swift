@@ -91,7 +91,7 @@ public final class ControllerDaemon: Service {
         running.withLockedValue { $0 = roster }
         context.onReady()
 
-        let renewal = Task { await network.renewServerCertificate(configuration: c, logger: logger) }
+        let renewal = Task { await network.renewServerCertificate(configuration: c, liveness: context.liveness, logger: logger) }
         try? await gracefulShutdown()
         renewal.cancel()
 

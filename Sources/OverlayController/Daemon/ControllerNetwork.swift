@@ -116,8 +116,10 @@ extension ControllerNetwork {
     }
 
     /// Re-issues the controller's certificate every day until cancelled.
-    func renewServerCertificate(configuration c: ControllerConfiguration, logger: Logger) async {
+    func renewServerCertificate(configuration c: ControllerConfiguration, liveness: Liveness, logger: Logger) async {
+        defer { liveness.retire("certificate-renewal") }
         while true {
+            liveness.stamp("certificate-renewal", nextWithin: Self.serverCertificateRenewal)
             do { try await Task.sleep(nanoseconds: UInt64(Self.serverCertificateRenewal * 1e9)) } catch { return }
             do {
                 serverContext.replace(with: try Self.issueServerContext(ca: ca, configuration: c))

@@ -55,6 +55,20 @@ public final class ActivatedSockets: Sendable {
 
     /// Names passed but not (yet) taken: systemd units naming a socket this daemon does not use.
     public var untaken: [String] { byName.withLockedValue { $0.keys.sorted() } }
+
+    /// Closes every passed socket whose name is not in `used`, and returns
+    /// their names: left open, such a socket would keep its address bound
+    /// in this process, and the daemon binding the same path itself would
+    /// find it "already served".
+    public func closeAll(except used: Set<String>) -> [String] {
+        let unused = byName.withLockedValue { byName in
+            let unused = byName.filter { !used.contains($0.key) }
+            for name in unused.keys { byName.removeValue(forKey: name) }
+            return unused
+        }
+        for fd in unused.values { close(fd) }
+        return unused.keys.sorted()
+    }
 }
 
 private let SOCK_STREAM_VALUE = CInt(SOCK_STREAM.rawValue)

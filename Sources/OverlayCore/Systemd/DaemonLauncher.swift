@@ -26,12 +26,20 @@ public enum DaemonLauncher {
             let configuration = try load()
             let logger = LogSetup.bootstrap(label: program, level: logLevel(configuration))
             let sockets = ActivatedSockets.fromEnvironment()
-            let daemon = try makeDaemon(configuration, logger, DaemonContext(onReady: { readiness.ready() }, sockets: sockets))
+            for name in sockets.closeAll(except: Daemon.activatedSocketNames) {
+                logger.warning("systemd passed a socket named '\(name)' that \(program) does not use; closed it", metadata: [
+                    "event": "socket-unused", "fdname": "\(name)",
+                    "fix": "name it in the .socket unit with FileDescriptorName= one of \(Daemon.activatedSocketNames.sorted().joined(separator: ", ")), or remove its Listen line"])
+            }
+            let liveness = Liveness()
+            let daemon = try makeDaemon(configuration, logger, DaemonContext(onReady: { readiness.ready() }, sockets: sockets,
+                                                                             liveness: liveness))
             daemonBox.withLockedValue { $0 = daemon }
 
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             // First in the list, so it is shut down last and keeps pinging while the daemon stops.
-            if let watchdog = Watchdog(group: MultiThreadedEventLoopGroup.singleton, notifier: notifier) {
+            if let watchdog = Watchdog(group: MultiThreadedEventLoopGroup.singleton, liveness: liveness,
+                                          notifier: notifier, logger: logger) {
                 services.append(.init(service: watchdog))
             }
             services.append(.init(service: daemon))

@@ -8,6 +8,10 @@ import ServiceLifecycle
 public protocol ManagedDaemon: Service {
     associatedtype Configuration: Sendable
 
+    /// The `FileDescriptorName=`s this daemon takes from socket activation;
+    /// any other passed socket is logged and closed at start.
+    static var activatedSocketNames: Set<String> { get }
+
     /// The `STATUS=` text, e.g. `3/3 peers up, roster v42`; nil until ready.
     func statusLine() -> String?
 
@@ -29,15 +33,18 @@ public struct ReloadReport: Sendable, Equatable {
     }
 }
 
-/// What the launcher hands a daemon it makes: whom to tell it is ready, and
-/// the sockets systemd passed (socket activation).
+/// What the launcher hands a daemon it makes: whom to tell it is ready, the
+/// sockets systemd passed (socket activation), and where its periodic loops
+/// stamp that they are alive (the watchdog checks the stamps).
 public struct DaemonContext: Sendable {
     /// Call once the listeners serve (and, for a node, its identity is loaded): sends READY=1.
     public let onReady: @Sendable () -> Void
     public let sockets: ActivatedSockets
+    public let liveness: Liveness
 
-    public init(onReady: @escaping @Sendable () -> Void = {}, sockets: ActivatedSockets = .none) {
+    public init(onReady: @escaping @Sendable () -> Void = {}, sockets: ActivatedSockets = .none, liveness: Liveness = Liveness()) {
         self.onReady = onReady
         self.sockets = sockets
+        self.liveness = liveness
     }
 }

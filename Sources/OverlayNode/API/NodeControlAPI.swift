@@ -36,6 +36,9 @@ enum NodeControlAPI {
                                     controllerConnections: c.client.connectionCount, rosterPolls: snap.polls,
                                     startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt))
             status.addHealthReporting(c.reporter)
+            let t = c.scheduler.timers.current
+            status.timers = NodeTimerSettings(rosterIntervalSeconds: t.rosterInterval, pingIntervalSeconds: t.pingInterval,
+                                              pingTimeoutSeconds: t.pingTimeout, reportRTTFloorSeconds: t.reportRTTFloor)
             return .json(status)
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

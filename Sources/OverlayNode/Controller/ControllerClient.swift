@@ -28,6 +28,10 @@ final class ControllerClient: Sendable {
 
     var description: String { addresses.map(\.description).joined(separator: ",") }
 
+    /// The longest a call can take to connect: every address tried in turn, each within its connect timeout.
+    var connectBudget: TimeInterval { Double(addresses.count) * Self.connectTimeoutSeconds }
+    static let connectTimeoutSeconds: TimeInterval = 3
+
     /// How many TLS connections this client has opened (for benchmarks and status).
     var connectionCount: Int { connects.value }
 
@@ -52,7 +56,7 @@ final class ControllerClient: Sendable {
             do {
                 let context = self.context
                 let conn = try await HTTPClientConnection.connect(host: address.host, port: address.port, group: group,
-                                                                  connectTimeout: .seconds(3)) { channel in
+                                                                  connectTimeout: .seconds(Int64(Self.connectTimeoutSeconds))) { channel in
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(
                         context: context, serverName: address.host, policy: .expectName(Self.controllerName)))
                 }

@@ -6,6 +6,7 @@ import OverlayProtocol
 /// Flow 2: every `interval`, heartbeat and fetch the roster. When the
 /// controller is away, keep the last roster, retry with exponential backoff
 /// and jitter, and say so once when it is lost and once when it is back.
+/// Each round stamps `Liveness`, so the watchdog notices a poll that never ends.
 struct RosterPoller: Sendable {
     let client: ControllerClient
     let cache: RosterCache
@@ -17,12 +18,26 @@ struct RosterPoller: Sendable {
     /// Peer health to report with each poll.
     let reporter: HealthReporter
     /// Called when peers join or leave, so the scheduler can act at once.
+    let liveness: Liveness
     let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
+    /// The name the watchdog's log line gives this loop.
+    static let loopName = "roster-poll"
+    /// The longest a roster request may take once connected.
+    static let maxCallTimeout: TimeInterval = 10
+
+    init(client: ControllerClient, cache: RosterCache, timers: NodeTimers, advertise: String?, listenPort: Int, logger: Logger,
+         reporter: HealthReporter, liveness: Liveness = Liveness(),
+         onChange: @escaping @Sendable (_ added: [String], _ removed: [String]) -> Void) {
+        self.client = client; self.cache = cache; self.timers = timers; self.advertise = advertise; self.listenPort = listenPort
+        self.logger = logger; self.reporter = reporter; self.liveness = liveness; self.onChange = onChange
+    }
 
     func run() async {
+        defer { liveness.retire(Self.loopName) }
         var failures = 0
         var lastRefusal: String?
         while !Task.isCancelled {
+            liveness.stamp(Self.loopName, nextWithin: client.connectBudget + Self.maxCallTimeout)
             do {
                 try await pollOnce()
                 failures = 0
@@ -49,6 +64,7 @@ struct RosterPoller: Sendable {
                 }
             }
             let delay = failures == 0 ? interval : Self.backoff(interval: interval, failures: failures)
+            liveness.stamp(Self.loopName, nextWithin: delay)
             do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return }
         }
     }
@@ -66,7 +82,7 @@ struct RosterPoller: Sendable {
         let reply: RosterResponse
         do {
             reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
-                                          timeout: max(1, min(interval, 10)))
+                                          timeout: max(1, min(interval, Self.maxCallTimeout)))
         } catch let refusal as APIError where refusal.error == HealthReporter.refusalCode {
             // Resending the same report would be refused forever and stop the roster with it: drop it, say so.
             reporter.refused()

@@ -3,8 +3,10 @@ import OverlayCore
 
 /// The node under systemd: its STATUS= line, and what a SIGHUP reload may
 /// change while it runs (the roster and ping intervals, the ping timeout,
-/// the log level). Everything else is read at start only.
+/// the health report RTT floor, the log level). Everything else is read at start only.
 extension NodeDaemon: ManagedDaemon {
+    public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.peer] }
+
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(NodeStatusText.make)
     }
@@ -12,7 +14,7 @@ extension NodeDaemon: ManagedDaemon {
     public func reload(to new: NodeConfiguration) async throws -> ReloadReport {
         let old = applied.withLockedValue { $0 }
         let report = Self.compare(old, new)
-        timers.set(NodeTimers.Values(rosterInterval: new.rosterInterval, pingInterval: new.pingInterval, pingTimeout: new.pingTimeout))
+        timers.set(NodeTimers(new).current)
         applied.withLockedValue { $0 = new }
         return report
     }
@@ -24,6 +26,7 @@ extension NodeDaemon: ManagedDaemon {
         live("roster-interval", old.rosterInterval, new.rosterInterval)
         live("ping-interval", old.pingInterval, new.pingInterval)
         live("ping-timeout", old.pingTimeout, new.pingTimeout)
+        live("report-rtt-floor", old.reportRTTFloor, new.reportRTTFloor)
         live("log-level", old.logLevel, new.logLevel)
         atStart("name", old.name, new.name)
         atStart("state-dir", old.stateDirectory, new.stateDirectory)
@@ -33,6 +36,7 @@ extension NodeDaemon: ManagedDaemon {
         atStart("socket", old.socketPath, new.socketPath)
         atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
         atStart("peer-connections", old.peerConnections, new.peerConnections)
+        atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
         return report
     }
 }

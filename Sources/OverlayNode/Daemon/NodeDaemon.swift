@@ -51,10 +51,10 @@ public final class NodeDaemon: Service {
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
-                                      timers: timers, mode: c.peerConnections, logger: logger)
-        let reporter = HealthReporter(book: book, rttFloorMs: c.reportRTTFloor * 1000)
+                                      timers: timers, mode: c.peerConnections, liveness: context.liveness, logger: logger)
+        let reporter = HealthReporter(book: book, timers: timers)
         let poller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
-                                  listenPort: listener.port, logger: logger, reporter: reporter) { _, removed in
+                                  listenPort: listener.port, logger: logger, reporter: reporter, liveness: context.liveness) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
         let metrics = MetricsExposition(definitions: NodeMetrics.definitions) { [metrics = scheduler.metrics] in

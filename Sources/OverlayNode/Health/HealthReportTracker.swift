@@ -34,7 +34,7 @@ struct HealthReportTracker: Sendable {
     static let maxErrorLength = 200
     /// A full report every this many acknowledged polls (30 polls = 5 min at the default 10 s).
     let fullEvery: Int
-    let rttFloorMs: Double
+    var rttFloorMs: Double
 
     private(set) var acknowledged: [String: Reported] = [:]
     private(set) var counters = Counters()

@@ -20,17 +20,24 @@ final class HealthReporter: Sendable {
     }
 
     private let book: PeerHealthBook
+    /// Read at every report: a SIGHUP reload may change `report-rtt-floor`.
+    private let timers: NodeTimers
     private let state: NIOLockedValueBox<State>
 
-    init(book: PeerHealthBook, rttFloorMs: Double) {
+    init(book: PeerHealthBook, timers: NodeTimers) {
         self.book = book
-        self.state = NIOLockedValueBox(State(tracker: HealthReportTracker(rttFloorMs: rttFloorMs)))
+        self.timers = timers
+        self.state = NIOLockedValueBox(State(tracker: HealthReportTracker(rttFloorMs: timers.reportRTTFloor * 1000)))
     }
 
     /// The report to attach to the next roster request, if any.
     func nextReport(now: Date = Date()) -> HealthReport? {
         let health = book.healthByPeer()
-        return state.withLockedValue { $0.tracker.next(health: health, now: now) }
+        let floorMs = timers.reportRTTFloor * 1000
+        return state.withLockedValue {
+            $0.tracker.rttFloorMs = floorMs
+            return $0.tracker.next(health: health, now: now)
+        }
     }
 
     func answered(_ reply: HealthReportReply?, now: Date = Date()) {

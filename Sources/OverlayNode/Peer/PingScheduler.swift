@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import OverlayCore
 import OverlayProtocol
 import OverlayTLS
 
@@ -9,7 +10,8 @@ import OverlayTLS
 /// exchange bounded by `timeout`, so one dead peer never delays the rest.
 /// In `persistent` mode (the default) a verified connection per peer is kept
 /// and reused; in `per-round` mode each round opens a fresh mutual-TLS
-/// connection per peer. docs/benchmarks.md measures what each costs.
+/// connection per peer. docs/benchmarks.md measures what each costs. Each
+/// round stamps `Liveness`, so the watchdog notices a round that never ends.
 final class PingScheduler: Sendable {
     let name: String
     let roster: RosterCache
@@ -21,33 +23,42 @@ final class PingScheduler: Sendable {
     var timeout: TimeInterval { timers.pingTimeout }
     let logger: Logger
     let mode: PeerConnectionMode
+    let liveness: Liveness
+    /// The name the watchdog's log line gives this loop.
+    static let loopName = "ping"
     private let pool = PeerConnectionPool()
     let dialed = EventCounter()
     let metrics = NodeMetrics()
     private let sequence = NIOLockedValueBox<UInt64>(0)
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
-         timers: NodeTimers, mode: PeerConnectionMode, logger: Logger) {
+         timers: NodeTimers, mode: PeerConnectionMode, liveness: Liveness = Liveness(), logger: Logger) {
         self.name = name; self.roster = roster; self.book = book; self.context = context; self.group = group
-        self.timers = timers; self.mode = mode; self.logger = logger
+        self.timers = timers; self.mode = mode; self.liveness = liveness; self.logger = logger
     }
 
     func run() async {
+        defer { liveness.retire(Self.loopName) }
         while !Task.isCancelled {
             let started = NIODeadline.now()
-            await round()
+            // Every exchange of the round is bounded by this timeout; the round ends within it.
+            let timeout = self.timeout
+            liveness.stamp(Self.loopName, nextWithin: timeout)
+            await round(timeout: timeout)
             let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-            do { try await Task.sleep(nanoseconds: UInt64(max(0.01, interval - elapsed) * 1e9)) } catch { return }
+            let pause = max(0.01, interval - elapsed)
+            liveness.stamp(Self.loopName, nextWithin: pause)
+            do { try await Task.sleep(nanoseconds: UInt64(pause * 1e9)) } catch { return }
         }
     }
 
-    /// One round over the current roster.
-    func round() async {
+    /// One round over the current roster, each exchange bounded by `timeout`.
+    func round(timeout: TimeInterval) async {
         let targets = book.sync(with: Array(roster.snapshot.entries.values), selfName: name)
         pool.prune(keeping: Set(targets.map(\.name)))
         await withTaskGroup(of: Void.self) { group in
             for entry in targets {
-                group.addTask { await self.exchange(with: entry) }
+                group.addTask { await self.exchange(with: entry, timeout: timeout) }
             }
         }
     }
@@ -55,12 +66,12 @@ final class PingScheduler: Sendable {
     /// One PING/PONG with `entry`, recorded in the book and logged as one
     /// entry (`event=pong` or `event=ping-failed`, see docs/operations.md),
     /// plus `peer-up`/`peer-down` when the peer's state changes.
-    func exchange(with entry: RosterEntry) async {
+    func exchange(with entry: RosterEntry, timeout: TimeInterval) async {
         let seq = nextSequence()
         var before = PeerHealth.State.unknown
         metrics.exchangeStarted()
         do {
-            let receipt = try await pingOnce(entry, seq: seq)
+            let receipt = try await pingOnce(entry, seq: seq, timeout: timeout)
             metrics.pong(peer: entry.name, rttMilliseconds: receipt.rttMilliseconds)
             book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
             let rttUsec = Int((receipt.rttMilliseconds * 1000).rounded())
@@ -81,7 +92,7 @@ final class PingScheduler: Sendable {
     }
 
     /// One exchange, connect and handshake included, finished within `timeout`.
-    func pingOnce(_ entry: RosterEntry, seq: UInt64) async throws(PingError) -> PongReceipt {
+    func pingOnce(_ entry: RosterEntry, seq: UInt64, timeout: TimeInterval) async throws(PingError) -> PongReceipt {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1e9))
         func remaining() -> TimeAmount { max(.milliseconds(1), deadline - .now()) }
         switch mode {
@@ -119,6 +130,8 @@ final class PingScheduler: Sendable {
 
     /// `count` PINGs over one connection, for `overlayctl ping`.
     func pingSeries(_ entry: RosterEntry, count: Int) async -> [PingResult] {
+        // Read once: a reload during the series must not change what a timeout is.
+        let timeout = self.timeout
         let budget = TimeAmount.nanoseconds(Int64(timeout * 1e9))
         let connection: PeerConnection
         do {

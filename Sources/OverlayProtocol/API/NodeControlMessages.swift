@@ -55,6 +55,9 @@ public struct NodeStatus: Codable, Sendable {
     public var reachabilityAt: Date?
     /// What health reporting has cost since start.
     public var healthReports: HealthReportCounters?
+    /// The intervals and thresholds in effect now (a SIGHUP reload may have
+    /// changed them since start); absent from nodes older than this field.
+    public var timers: NodeTimerSettings?
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,
@@ -69,6 +72,19 @@ public struct NodeStatus: Codable, Sendable {
         self.controller = controller; self.controllerReachable = controllerReachable; self.lastRosterAt = lastRosterAt
         self.rosterVersion = rosterVersion; self.peers = peers; self.peersUp = peersUp
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
+    }
+}
+
+/// A node's live timer settings, in seconds, as its config or last reload set them.
+public struct NodeTimerSettings: Codable, Sendable, Equatable {
+    public var rosterIntervalSeconds: Double
+    public var pingIntervalSeconds: Double
+    public var pingTimeoutSeconds: Double
+    public var reportRTTFloorSeconds: Double
+
+    public init(rosterIntervalSeconds: Double, pingIntervalSeconds: Double, pingTimeoutSeconds: Double, reportRTTFloorSeconds: Double) {
+        self.rosterIntervalSeconds = rosterIntervalSeconds; self.pingIntervalSeconds = pingIntervalSeconds
+        self.pingTimeoutSeconds = pingTimeoutSeconds; self.reportRTTFloorSeconds = reportRTTFloorSeconds
     }
 }
 

@@ -70,6 +70,39 @@ extension EndToEnd {
             }
         }
 
+        @Test("a passed socket the controller does not use (an unknown FileDescriptorName) is logged with the fix and closed; the controller serves on",
+              .enabled(if: tool != nil, "systemd-socket-activate (Debian package systemd) is not installed"))
+        func unusedPassedSocketIsClosed() async throws {
+            try await Cluster.with("sockact-unused") { cluster in
+                let activated = "\(cluster.directory)/activated.sock"
+                let stray = "\(cluster.directory)/stray.sock"
+                let apiPort = try freePort()
+                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", [
+                    "-l", activated, "-l", "127.0.0.1:\(apiPort)", "-l", stray, "--fdname=control:api:metrics",
+                    try Binaries.path("overlayd-controller"),
+                    "--state-dir", "\(cluster.directory)/controller", "--listen", "127.0.0.1:\(apiPort)",
+                    "--advertise", "127.0.0.1:\(apiPort)", "--socket", "\(cluster.directory)/own.sock", "--passphrase-file", cluster.passphraseFile,
+                ])
+                defer { kill(controllerPID, SIGKILL) }
+                try await eventually("systemd-socket-activate listens on \(activated)") {
+                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
+                }
+                let ctl = Overlayctl(socket: activated)
+                let status = try await eventually("the activated controller answers on \(activated)") { try await ctl.controllerStatus() }
+                #expect(status.registeredNodes == 0)
+                let log = controller.stderrText
+                #expect(log.contains("event=socket-unused") && log.contains("fdname=metrics") && log.contains("FileDescriptorName="),
+                        "the controller names the socket it does not use and what to do: \(log.suffix(600))")
+                // The daemon was the only holder of the stray socket (the tool execs it): once closed, nothing listens there.
+                let stranded = try await Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "5",
+                                                                      "--unix-socket", stray, "http://localhost/"])
+                #expect(stranded.status == 7, "connecting to the unused socket is refused, not left hanging (curl exit 7): \(stranded)")
+                #expect(try await ctl.controllerStatus().registeredNodes == 0, "the controller serves on")
+                kill(controllerPID, SIGTERM)
+                #expect(try await controller.waitForExit().code == 0)
+            }
+        }
+
         @Test("a node serves the passed control and peer sockets; a socket it was not given it binds itself and removes on exit",
               .enabled(if: tool != nil, "systemd-socket-activate (Debian package systemd) is not installed"))
         func nodeUsesPassedSockets() async throws {

@@ -80,7 +80,7 @@ extension EndToEnd {
             }
         }
 
-        @Test("SIGHUP re-reads the config: RELOADING=1 then READY=1, the new log level and active timeout apply; a broken file is refused and the daemon serves on")
+        @Test("SIGHUP re-reads the config: RELOADING=1 then READY=1, the new log level, active timeout, roster and ping intervals and report RTT floor apply, a changed listener is reported as needing a restart; a broken file is refused and the daemon serves on")
         func reloadOnHangup() async throws {
             try await Cluster.with("reload") { cluster in
                 let controllerNotify = try NotifySocket(path: "\(cluster.directory)/controller.notify")
@@ -107,13 +107,21 @@ extension EndToEnd {
                 #expect(try await ctl.controllerStatus().activeTimeoutSeconds == 45, "the new active timeout is in effect")
                 #expect(controller.stderrText.contains("changed=active-timeout=45.0"), "the reload says what changed")
 
-                // A node whose log level comes from its config file.
+                // A node whose log level and timers come from its config file only (launchNode's flags would win over it).
                 let token = try await ctl.createToken()
                 let nodeConfig = "\(cluster.directory)/alice.conf"
-                try write(nodeConfig, "log-level = \"info\"\n")
-                let alice = try cluster.launchNode("alice", token: token, extraArguments: ["--config", nodeConfig],
-                                                   environment: aliceNotify.environment)
+                let timers = "ping-timeout = \"5s\"\n"
+                try write(nodeConfig, timers + "log-level = \"info\"\nroster-interval = \"1s\"\nping-interval = \"1s\"\nreport-rtt-floor = \"1ms\"\n")
+                let aliceSocket = "\(cluster.directory)/alice.sock"
+                let aliceProcess = try cluster.spawn(label: "alice", executable: try Binaries.path("overlayd-node"), arguments: [
+                    "--config", nodeConfig, "--name", "alice", "--state-dir", "\(cluster.directory)/nodes/alice", "--listen", "127.0.0.1:0",
+                    "--socket", aliceSocket, "--passphrase-file", cluster.passphraseFile, "--join-token", token,
+                ], namespace: nil, environment: aliceNotify.environment)
+                let alice = NodeHandle(name: "alice", label: "alice", host: "127.0.0.1", namespace: nil, stateDir: "\(cluster.directory)/nodes/alice",
+                                       socket: aliceSocket, process: aliceProcess)
                 try await aliceNotify.wait(for: "READY=1")
+                #expect(try await alice.ctl.nodeStatus().timers == NodeTimerSettings(
+                    rosterIntervalSeconds: 1, pingIntervalSeconds: 1, pingTimeoutSeconds: 5, reportRTTFloorSeconds: 0.001))
                 let bobToken = try await ctl.createToken()
                 let bob = try cluster.launchNode("bob", token: bobToken)
                 try await cluster.waitNodeReady(bob)
@@ -122,7 +130,9 @@ extension EndToEnd {
                 }
                 #expect(!alice.log.contains("answered PING"), "no debug lines at level info")
 
-                try write(nodeConfig, "log-level = \"debug\"\n")
+                let metricsPort = try freePort()
+                try write(nodeConfig, timers + "log-level = \"debug\"\nroster-interval = \"1h\"\nping-interval = \"3s\"\nreport-rtt-floor = \"20ms\"\n"
+                          + "metrics-listen = \"127.0.0.1:\(metricsPort)\"\n")
                 var mark = aliceNotify.messages.count - 1
                 alice.process.signal(SIGHUP)
                 var index = try await aliceNotify.wait(for: "RELOADING=1", after: mark)
@@ -131,6 +141,25 @@ extension EndToEnd {
                     guard alice.log.contains("answered PING") else { throw NotYet("no debug line yet") }
                 }
                 #expect(alice.log.contains("event=reload"), "alice logs the reload")
+                // The loops and the health reporter read these every round: the control API shows what they read now.
+                let reloaded = try await alice.ctl.nodeStatus()
+                #expect(reloaded.timers == NodeTimerSettings(
+                    rosterIntervalSeconds: 3600, pingIntervalSeconds: 3, pingTimeoutSeconds: 5, reportRTTFloorSeconds: 0.02),
+                        "the reloaded intervals and RTT floor are in effect")
+                let text = try await alice.ctl.run(["status"])
+                #expect(text.stdout.contains("timers:      roster every 1h, ping every 3s (timeout 5s), report RTT floor 20ms"), "\(text)")
+                // The poller obeys: the pause it had started (1 s) may end in one more poll, then the next is an hour away.
+                // (Slowness only lowers the count; at the old 1 s interval 5 s hold several polls.)
+                try await Task.sleep(for: .seconds(5))
+                let polls = try await alice.ctl.nodeStatus().rosterPolls
+                #expect(polls <= reloaded.rosterPolls + 1, "roster polls after the reload to 1h: \(reloaded.rosterPolls) then \(polls)")
+                #expect(alice.log.contains("roster-interval=3600.0") && alice.log.contains("ping-interval=3.0")
+                        && alice.log.contains("report-rtt-floor=0.02"), "the reload names what it applied: \(alice.log.suffix(800))")
+                #expect(alice.log.contains("event=reload-needs-restart") && alice.log.contains("settings=metrics-listen"),
+                        "a new metrics listener is reported as needing a restart: \(alice.log.suffix(800))")
+                let metrics = try await Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "5",
+                                                                      "http://127.0.0.1:\(metricsPort)/metrics"])
+                #expect(metrics.status != 0, "the metrics listener opens only at the next start: \(metrics)")
 
                 // A file that no longer parses: refused, the old settings stay, alice serves on.
                 try write(nodeConfig, "log-level = \n")
