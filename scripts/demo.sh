@@ -70,6 +70,13 @@ for name in alice bob carol; do
     ctl peers --socket "$DIR/$name.sock"
 done
 
+mesh_up() {
+    [ "$(ctl mesh --json --socket "$DIR/controller.sock" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin)["pairs"] if x["state"]=="up"))')" = 6 ]
+}
+wait_for 60 mesh_up
+say "overlayctl mesh --rtt (controller): what every node reports about every peer"
+ctl mesh --rtt --socket "$DIR/controller.sock"
+
 say "overlayctl ping bob --count 3 (from alice)"
 ctl ping bob --count 3 --socket "$DIR/alice.sock"
 
