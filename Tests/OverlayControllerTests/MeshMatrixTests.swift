@@ -98,7 +98,7 @@ import Testing
                 "a silent node is one flag in the broken view, not N-1 unknown pairs")
     }
 
-    @Test("a node that polls without ever sending a report stays flagged no-report, and is asked for a full one each time")
+    @Test("a node that polls without ever sending a report stays flagged no-report, and is asked for a full one each time (not counted)")
     func noReportWhilePolling() throws {
         let names = ["alice", "bob", "carol"]
         let m = matrix(names)
@@ -112,6 +112,7 @@ import Testing
         #expect(view(m, names, brokenOnly: true).pairs.allSatisfy { $0.from != "carol" },
                 "one flag, not carol's two unknown pairs")
         #expect(m.counters.reports == 2, "a poll without a report is not a report")
+        #expect(m.counters.fullRequests == 0, "a node that never reports is asked every poll, but that is not counted")
 
         _ = m.ingest(reporter: "carol", report: HealthReport(seq: 1, full: true, entries: [up("alice"), up("bob")]), now: now)
         #expect(try #require(view(m, names).nodes.first { $0.name == "carol" }).flags.isEmpty)
@@ -119,25 +120,31 @@ import Testing
         #expect(!r.sendFull, "once it has reported, a poll with nothing new keeps its baseline")
     }
 
-    @Test("a node that leaves and comes back: every reporter is asked for a full report, so its column is filled again")
-    func rejoinAsksForFullReports() throws {
+    @Test("a node that leaves and comes back: its column is kept and correct, only it is asked for a full report")
+    func rejoinKeepsColumn() throws {
         let names = ["alice", "bob", "carol"]
         let m = matrix(names)
-        report(m, names)
+        report(m, names, broken: [["carol", "alice"]])
         m.syncActive(version: "v2") { ["bob", "carol"] }
-        #expect(!m.ingest(reporter: "bob", report: nil, now: now).sendFull, "a node that left for good costs no full report")
+        #expect(m.snapshot().rows[try #require(m.snapshot().numbers["alice"])] == nil, "the departed node's own row is dropped")
+        #expect(view(m, ["bob", "carol"]).pairs.allSatisfy { $0.from != "alice" && $0.to != "alice" })
+        #expect(m.downPairCount() == 0, "carol's report on alice is hidden while alice is away")
+        #expect(!m.ingest(reporter: "bob", report: nil, now: now).sendFull, "a node that left costs no full report")
+        // carol notices alice heal while alice is away: applied, so carol's row stays what carol counts as delivered.
+        _ = m.ingest(reporter: "carol", report: HealthReport(seq: 2, full: false, entries: [up("alice")]), now: now)
         m.syncActive(version: "v3") { names }
-        #expect(view(m, names).pairs.filter { $0.to == "alice" }.allSatisfy { $0.state == .unknown })
         for reporter in ["bob", "carol"] {
-            let r = m.ingest(reporter: reporter, report: nil, now: now)
-            #expect(r.sendFull, "\(reporter) still counts its report on alice as delivered; only a full report brings it back")
-            let peers = names.filter { $0 != reporter }
-            _ = m.ingest(reporter: reporter, report: HealthReport(seq: 2, full: true, entries: peers.map { up($0) }), now: now)
+            #expect(!m.ingest(reporter: reporter, report: nil, now: now).sendFull,
+                    "\(reporter)'s column on alice is what it counts as delivered: no full report needed")
         }
+        #expect(m.counters.fullRequests == 0)
+        #expect(m.ingest(reporter: "alice", report: nil, now: now).sendFull, "the returning node has no row, so no baseline")
+        let before = view(m, names)
+        #expect(before.pairs.filter { $0.to == "alice" }.allSatisfy { $0.state == .up }, "\(before.pairs.filter { $0.to == "alice" })")
+        #expect(before.nodes.first { $0.name == "alice" }?.reachableBy == 2)
         _ = m.ingest(reporter: "alice", report: HealthReport(seq: 1, full: true, entries: [up("bob"), up("carol")]), now: now)
         let v = view(m, names)
         #expect(v.pairs.allSatisfy { $0.state == .up }, "\(v.pairs.filter { $0.state != .up })")
-        #expect(v.nodes.first { $0.name == "alice" }?.reachableBy == 2)
     }
 
     @Test("after a controller restart only a full report's first part is a baseline; a later part alone asks for a full report")
@@ -196,7 +203,7 @@ import Testing
         #expect(r.reachableBy == 1 && r.peers == 2)
     }
 
-    @Test("nodes that leave the active set lose their row and their column; entries about unknown nodes are skipped")
+    @Test("nodes that leave the active set lose their row; their column is hidden from views and counts; entries about unknown nodes are skipped")
     func inactiveDropped() {
         let names = ["alice", "bob", "carol"]
         let m = matrix(names)
@@ -205,11 +212,12 @@ import Testing
         let snap = m.snapshot()
         let carol = snap.numbers["carol"]!
         #expect(snap.rows[carol] == nil)
-        #expect(snap.rows.values.allSatisfy { !$0.isUp(carol) })
-        _ = m.ingest(reporter: "alice", report: HealthReport(seq: 2, full: false, entries: [up("mallory"), up("carol"), up("alice")]), now: now)
+        _ = m.ingest(reporter: "alice", report: HealthReport(seq: 2, full: false, entries: [up("mallory"), down("carol"), up("alice")]), now: now)
         #expect(m.snapshot().numbers["mallory"] == nil, "a name from a report is never interned")
-        #expect(!m.snapshot().rows[snap.numbers["alice"]!]!.isUp(carol))
+        #expect(m.snapshot().rows[snap.numbers["alice"]!]!.exceptions[carol]?.state == .down, "kept: what alice counts as delivered")
         #expect(view(m, ["alice", "bob"]).pairs.count == 2)
+        #expect(m.downPairCount() == 0, "a pair with a node that is away is not counted")
+        #expect(m.ingest(reporter: "bob", report: nil, now: now).reachableBy == 1, "carol's row is gone: only alice reaches bob")
         _ = m.ingest(reporter: "bob", report: HealthReport(seq: 2, full: false, entries: [down("alice")]), now: now)
         #expect(m.downPairCount() == 1)
         m.syncActive(version: "v3") { ["alice"] }

@@ -205,4 +205,31 @@ import Testing
         #expect(first?.fullStart == first?.seq, "a new full report, starting at its own number")
         #expect(peers.count == 5, "all five peers again, not just the one part 3 had left: \(peers.sorted())")
     }
+
+    @Test("a restarted full report sends what the aborted one had not reached first, so it progresses however often it restarts")
+    func restartedFullReportMakesProgress() throws {
+        var tracker = HealthReportTracker(cap: 2)
+        let book = upPeers(8)
+        let part1 = try unwrap(tracker.next(health: book, now: t0))
+        #expect(part1.entries.map(\.peer) == ["peer-0000", "peer-0001"])
+        tracker.answered(HealthReportReply(ack: part1.seq, sendFull: true, reachableBy: 0, peers: 0))
+        let restart = try unwrap(tracker.next(health: book, now: t0))
+        #expect(restart.full && restart.fullStart == restart.seq)
+        #expect(restart.entries.map(\.peer) == ["peer-0002", "peer-0003"], "the leftovers of the aborted report first")
+
+        // The controller asks again after every single part (rejoins faster than a full report takes):
+        // still every peer gets through, each within one pass over the peers.
+        var seen = Set(part1.entries.map(\.peer)).union(restart.entries.map(\.peer))
+        tracker.answered(HealthReportReply(ack: restart.seq, sendFull: true, reachableBy: 0, peers: 0))
+        for _ in 0..<2 {
+            let r = try unwrap(tracker.next(health: book, now: t0))
+            #expect(r.full && r.fullStart == r.seq)
+            #expect(seen.isDisjoint(with: r.entries.map(\.peer)), "\(r.entries.map(\.peer)) were already sent while \(Set(book.keys).subtracting(seen).sorted()) were not")
+            seen.formUnion(r.entries.map(\.peer))
+            tracker.answered(HealthReportReply(ack: r.seq, sendFull: true, reachableBy: 0, peers: 0))
+        }
+        #expect(seen == Set(book.keys))
+        let again = try unwrap(tracker.next(health: book, now: t0))
+        #expect(again.entries.map(\.peer) == ["peer-0000", "peer-0001"], "then the least recently sent again")
+    }
 }

@@ -53,19 +53,20 @@ final class MeshMatrix: Sendable {
         var numbers: [String: UInt32] = [:]
         var rows: [UInt32: Row] = [:]
         var active: Set<UInt32> = []
-        /// Nodes that were active and left: when one comes back, its column was cleared in every row.
-        var departed: Set<UInt32> = []
         var activeVersion: String?
         var counters = Counters()
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// Brings the matrix in line with the active set when the roster version changed:
-    /// rows and columns of nodes that are no longer active are dropped. When a node that left
-    /// comes back (a restart, a short outage), every row loses its baseline: each reporter's
-    /// next answer asks for a full report, because a reporter that never noticed the gap still
-    /// holds its report about that node as acknowledged and would not send it again.
+    /// Brings the matrix in line with the active set when the roster version changed: the rows
+    /// of nodes that are no longer active are dropped (a node that comes back has no baseline and
+    /// is asked for a full report). Columns are kept: every view, `downPairCount` and
+    /// `reachableBy` look only at active nodes, and what a row holds about a node that left is
+    /// exactly what its reporter counts as delivered (entries about it are still applied while it
+    /// is away). A reporter that noticed the gap dropped that peer from its delivered set and
+    /// sends it again as a change when it returns; one that did not still holds the same value as
+    /// the row. So a restart costs nobody else a full report.
     /// `names` (the roster's current active set) is only called when the version differs from
     /// the last one seen, and under this lock, so a slower caller can never apply an older set
     /// over a newer one (the roster never calls into the matrix, so the lock order is always
@@ -75,24 +76,17 @@ final class MeshMatrix: Sendable {
             guard s.activeVersion != version else { return }
             let now = Set(names().map { Self.number(for: $0, in: &s) })
             let gone = s.active.subtracting(now)
-            let returning = s.departed.intersection(now)
-            s.departed.formUnion(gone)
-            s.departed.subtract(now)
             s.active = now
             s.activeVersion = version
             for g in gone { s.rows.removeValue(forKey: g) }
-            if !gone.isEmpty {
-                for key in Array(s.rows.keys) { s.rows[key]!.clear(gone) }
-            }
-            if !returning.isEmpty {
-                for key in Array(s.rows.keys) { s.rows[key]!.baseline = nil }
-            }
         }
     }
 
     /// Applies one report from `reporter` and answers it. Entries are absolute values, so
-    /// applying a resent report again is harmless. Entries about nodes that are not active
-    /// (just left) or about the reporter itself are skipped. A poll without a report from a
+    /// applying a resent report again is harmless. Entries about names the controller has never
+    /// seen, or about the reporter itself, are skipped; entries about a node that is away (left,
+    /// not yet back) are kept in its column, hidden from views, so the row stays what the reporter
+    /// counts as delivered. A poll without a report from a
     /// node that has never reported leaves it without a row, so it stays flagged `no-report`.
     func ingest(reporter: String, report: HealthReport?, now: Date) -> HealthReportReply {
         state.withLockedValue { s in
@@ -107,14 +101,16 @@ final class MeshMatrix: Sendable {
                 let follows = row.baseline.map { report.seq == $0 || report.seq == $0 &+ 1 } ?? false
                 row.baseline = report.startsFull || follows ? report.seq : nil
                 for entry in report.entries {
-                    guard let peer = s.numbers[entry.peer], peer != me, s.active.contains(peer) else { continue }
+                    guard let peer = s.numbers[entry.peer], peer != me else { continue }
                     row.apply(entry, peer: peer, now: now)
                 }
                 ack = report.seq
             }
             let sendFull = row.baseline == nil
-            if sendFull { s.counters.fullRequests += 1 }
-            if report != nil || existing != nil { s.rows[me] = row }
+            let keepsRow = report != nil || existing != nil
+            // A node that polls without ever reporting (an older overlayd-node) is asked every time; that is no request worth counting.
+            if sendFull && keepsRow { s.counters.fullRequests += 1 }
+            if keepsRow { s.rows[me] = row }
             var reachableBy = 0
             for (other, r) in s.rows where other != me && s.active.contains(other) && r.isUp(me) { reachableBy += 1 }
             let peers = s.active.contains(me) ? s.active.count - 1 : s.active.count
@@ -160,14 +156,6 @@ extension MeshMatrix.Row {
             upRTT[i] = .nan
             exceptions[peer] = MeshMatrix.Exception(state: entry.state, since: entry.forSeconds.map { now.addingTimeInterval(-$0) },
                                                     rttMs: rtt, lastError: entry.error)
-        }
-    }
-
-    /// Forgets what this row says about `peers` (they left the active set).
-    mutating func clear(_ peers: Set<UInt32>) {
-        for p in peers {
-            if Int(p) < upRTT.count { upRTT[Int(p)] = .nan }
-            exceptions.removeValue(forKey: p)
         }
     }
 }

@@ -4,7 +4,7 @@ import OverlayProtocol
 /// Decides what goes into each health report and remembers what the
 /// controller has acknowledged. A value type with no clock or I/O, so the
 /// protocol rules (delta, cap, periodic full report, retry after a lost
-/// acknowledgement) are tested directly.
+/// acknowledgement, progress of a restarted full report) are tested directly.
 ///
 /// An entry is sent when the peer's state differs from the acknowledged one,
 /// or its smoothed RTT moved by more than max(25 %, `rttFloorMs`) from the
@@ -47,6 +47,11 @@ struct HealthReportTracker: Sendable {
     private var pollsSinceFull = 0
     private(set) var seq: UInt64 = 1
     private var inFlight: (seq: UInt64, sent: [String: Reported])?
+    /// The sequence number in which each peer was last acknowledged. The rest of a full report goes
+    /// out least recently sent first, so a full report that starts over (the controller asked again
+    /// in the middle of one) sends what the aborted one did not reach before repeating what it did:
+    /// every full report makes progress however often it is restarted.
+    private var lastSent: [String: UInt64] = [:]
     /// Polls left without a report after the controller refused one.
     private var pausedPolls = 0
 
@@ -62,6 +67,7 @@ struct HealthReportTracker: Sendable {
             return nil
         }
         acknowledged = acknowledged.filter { health[$0.key] != nil }
+        lastSent = lastSent.filter { health[$0.key] != nil }
         if fullPending == nil, fullRequested || pollsSinceFull >= fullEvery {
             fullPending = Set(health.keys)
             fullStart = seq
@@ -82,7 +88,8 @@ struct HealthReportTracker: Sendable {
         }
         var chosen: [String] = []
         var bytes = 64
-        for peer in stateChanges.sorted() + rttMoves.sorted() + fullOnes.sorted() {
+        let leastRecentlySent = fullOnes.sorted { (lastSent[$0] ?? 0, $0) < (lastSent[$1] ?? 0, $1) }
+        for peer in stateChanges.sorted() + rttMoves.sorted() + leastRecentlySent {
             bytes += Self.estimatedSize(peer: peer, health[peer]!)
             guard chosen.count < cap, bytes <= Self.byteBudget else { break }
             chosen.append(peer)
@@ -113,6 +120,7 @@ struct HealthReportTracker: Sendable {
         pollsSinceFull += 1
         if let flight = inFlight, reply == nil || reply?.ack == flight.seq {
             acknowledged.merge(flight.sent) { _, new in new }
+            for peer in flight.sent.keys { lastSent[peer] = flight.seq }
             if var pending = fullPending {
                 pending.subtract(flight.sent.keys)
                 fullPending = pending.isEmpty ? nil : pending
@@ -122,7 +130,8 @@ struct HealthReportTracker: Sendable {
         }
         inFlight = nil
         if reply?.sendFull == true {
-            // Also in the middle of a full report: the controller lost what the earlier parts said.
+            // Also in the middle of a full report: the controller lost what the earlier parts said. The
+            // new one starts with the peers the aborted one had not reached (see `lastSent`).
             fullPending = nil
             fullRequested = true
         }
