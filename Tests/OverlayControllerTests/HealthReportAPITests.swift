@@ -73,7 +73,7 @@ struct HealthReportAPITests {
         }
     }
 
-    @Test("above 40 active nodes the status page's status.json holds the node summaries and only the pairs that are not up",
+    @Test("above 40 active nodes the status page's status.json holds the node summaries and only the pairs that are not up, at most 1000",
           .enabled(if: Binaries.tool("curl") != nil, "needs curl"))
     func statusPageOfALargeNetwork() async throws {
         let statusPort = try ControllerProcess.freePort()
@@ -98,6 +98,26 @@ struct HealthReportAPITests {
             #expect(snapshot.network.activeNodes == 41 && snapshot.mesh.nodes.count == 41)
             #expect(snapshot.mesh.pairs.map { "\($0.from)>\($0.to)=\($0.state)" } == ["n00>n01=down"], "not 41·40 pairs")
             #expect(snapshot.mesh.nodes.first { $0.name == "n01" }?.reachableBy == 39)
+            #expect(snapshot.mesh.brokenPairsOmitted == nil)
+
+            // Every node loses every peer: 41·40 = 1640 broken pairs. status.json and the TLS API give the first
+            // 1000 and how many more; the control socket gives them all.
+            for (i, client) in clients.enumerated() {
+                let entries = names.filter { $0 != names[i] }.map {
+                    HealthReportEntry(peer: $0, state: .down, rttMs: nil, forSeconds: 5, error: "timeout")
+                }
+                _ = try await client.call(.POST, "/v1/roster", json: report(2, full: false, entries)).expect(RosterResponse.self)
+            }
+            let all = try await controller.control.call(.GET, "/v1/mesh?broken=1").expect(MeshView.self)
+            #expect(all.pairs.count == 41 * 40 && all.brokenPairsOmitted == nil)
+            let partitioned = try await ChildProcess.run(Binaries.tool("curl")!, ["-sS", "--max-time", "60", "http://127.0.0.1:\(statusPort)/status.json"],
+                                                         in: controller.dir, tag: "status-json-partitioned")
+            let capped = try OverlayJSON.decoder().decode(StatusPageSnapshot.self, from: Data(partitioned.stdout.utf8)).mesh
+            #expect(capped.pairs.count == MeshView.brokenPairsMax && capped.brokenPairsOmitted == 41 * 40 - MeshView.brokenPairsMax)
+            #expect(capped.pairs.map(\.to) == all.pairs.prefix(MeshView.brokenPairsMax).map(\.to))
+            let viaTLS = try await clients[0].call(.GET, "/v1/mesh").expect(MeshView.self)
+            #expect(viaTLS.pairs.count == MeshView.brokenPairsMax && viaTLS.brokenPairsOmitted == 640)
+            #expect(viaTLS.nodes.allSatisfy { $0.reachableBy == 0 }, "the summaries still count every pair")
         }
     }
 }

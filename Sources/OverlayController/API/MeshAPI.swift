@@ -13,14 +13,15 @@ enum MeshAPI {
     }
 
     /// `GET /v1/mesh` on the TLS API, for any enrolled node: the node summaries and only the pairs that
-    /// are not up, whatever the query asks. The whole mesh of a 1000-node network is about 80 MB; it is
-    /// served only on the control socket, to the operator.
+    /// are not up, whatever the query asks, at most `MeshView.brokenPairsMax` of them (the rest counted in
+    /// `brokenPairsOmitted`). The whole mesh of a 1000-node network is about 80 MB, a partition half as
+    /// much in broken pairs; both are served only on the control socket, to the operator.
     static func brokenView(_ request: HTTPRequest, mesh: MeshService) throws(HTTPResponse) -> HTTPResponse {
         if try brokenQuery(request) == false {
             throw .error(.badRequest, "whole_mesh_not_served",
                          "the TLS API serves only the pairs that are not up (drop broken=0); the whole mesh is on the controller's control socket: overlayctl mesh --json")
         }
-        return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: mesh.viewJSON(brokenOnly: true))
+        return HTTPResponse(status: .ok, headers: ["content-type": "application/json"], body: mesh.viewJSON(brokenOnly: true, brokenLimit: MeshView.brokenPairsMax))
     }
 
     private static func brokenQuery(_ request: HTTPRequest) throws(HTTPResponse) -> Bool? {

@@ -27,10 +27,11 @@ public final class MeshService: Sendable {
         return builder.build(rosterVersion: version, now: now, brokenOnly: brokenOnly)
     }
 
-    /// The same view as JSON (what `/v1/mesh` serves), written pair by pair without holding the pairs.
-    public func viewJSON(brokenOnly: Bool = false, now: Date = Date()) -> [UInt8] {
+    /// The same view as JSON (what `/v1/mesh` serves), written pair by pair without holding the pairs;
+    /// `brokenLimit` caps the pairs of a `brokenOnly` view (see `MeshView.brokenPairsOmitted`).
+    public func viewJSON(brokenOnly: Bool = false, brokenLimit: Int? = nil, now: Date = Date()) -> [UInt8] {
         let (builder, version) = builder()
-        return MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly)
+        return MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly, brokenLimit: brokenLimit)
     }
 
     func builder() -> (MeshViewBuilder, String) {

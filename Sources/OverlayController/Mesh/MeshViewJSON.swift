@@ -7,12 +7,19 @@ import OverlayProtocol
 /// `JSONEncoder` would hold them all as values and as an intermediate tree,
 /// several hundred MiB for one request.
 enum MeshViewJSON {
-    static func encode(_ builder: MeshViewBuilder, rosterVersion: String, now: Date, brokenOnly: Bool) -> [UInt8] {
-        // First pass: the node summaries (they come before the pairs in key order).
-        let nodes = builder.walk(brokenOnly: true) { _ in }
+    /// `brokenLimit` (with `brokenOnly`) keeps only the first that many pairs and says how many
+    /// more there were in `brokenPairsOmitted`.
+    static func encode(_ builder: MeshViewBuilder, rosterVersion: String, now: Date, brokenOnly: Bool,
+                       brokenLimit: Int? = nil) -> [UInt8] {
+        // First pass: the node summaries (they come before the pairs in key order) and how many pairs are not up.
+        var broken = 0
+        let nodes = builder.walk(brokenOnly: true) { _ in broken += 1 }
+        let limit = brokenOnly ? brokenLimit ?? Int.max : Int.max
         var out = JSONWriter()
-        out.reserve(brokenOnly ? 4096 + nodes.count * 160 : nodes.count * nodes.count * 84 + nodes.count * 160)
-        out.raw("{\"generatedAt\":"); out.date(now)
+        out.reserve(brokenOnly ? 4096 + min(broken, limit) * 200 + nodes.count * 160 : nodes.count * nodes.count * 84 + nodes.count * 160)
+        out.raw("{")
+        if broken > limit { out.raw("\"brokenPairsOmitted\":"); out.raw(String(broken - limit)); out.raw(",") }
+        out.raw("\"generatedAt\":"); out.date(now)
         out.raw(",\"nodes\":[")
         for (i, n) in nodes.enumerated() {
             if i > 0 { out.raw(",") }
@@ -26,10 +33,11 @@ enum MeshViewJSON {
             out.raw("}")
         }
         out.raw("],\"pairs\":[")
-        var first = true
+        var written = 0
         _ = builder.walk(brokenOnly: brokenOnly) { p in
-            if !first { out.raw(",") }
-            first = false
+            guard written < limit else { return }
+            if written > 0 { out.raw(",") }
+            written += 1
             out.raw("{\"asymmetric\":"); out.raw(p.asymmetric ? "true" : "false")
             out.raw(",\"from\":"); out.string(p.from)
             if let e = p.lastError { out.raw(",\"lastError\":"); out.string(e) }

@@ -17,10 +17,19 @@ public struct MeshView: Codable, Sendable, Equatable {
     public var pairs: [MeshPair]
     /// One summary per active node, sorted by name.
     public var nodes: [MeshNodeSummary]
+    /// How many pairs that are not up were left out after the first `brokenPairsMax` (the TLS API
+    /// and the status page cap the list, so a large partition cannot make an answer, or a browser's
+    /// list, grow with N²); absent when none were.
+    public var brokenPairsOmitted: Int?
 
-    public init(rosterVersion: String, generatedAt: Date, pairs: [MeshPair], nodes: [MeshNodeSummary]) {
+    public init(rosterVersion: String, generatedAt: Date, pairs: [MeshPair], nodes: [MeshNodeSummary], brokenPairsOmitted: Int? = nil) {
         self.rosterVersion = rosterVersion; self.generatedAt = generatedAt; self.pairs = pairs; self.nodes = nodes
+        self.brokenPairsOmitted = brokenPairsOmitted
     }
+
+    /// At most this many pairs that are not up in a capped answer (the TLS API's `GET /v1/mesh`,
+    /// the status page); the control socket gives them all.
+    public static let brokenPairsMax = 1000
 
     /// Up to this many active nodes a grid of every pair is readable (`overlayctl mesh`, the status
     /// page); above it both show the per-node summary and the pairs that are not up instead.

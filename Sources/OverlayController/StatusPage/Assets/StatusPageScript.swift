@@ -111,8 +111,13 @@ extension StatusPageAssets {
           return make("li", text, { "class": "pair " + p.state, "data-from": p.from, "data-to": p.to, "data-state": p.state });
         });
         if (items.length === 0) items.push(make("li", "Every pair is up."));
+        if (mesh.brokenPairsOmitted) {
+          items.push(make("li", "… and " + mesh.brokenPairsOmitted + " more (all of them: overlayctl mesh --broken on the controller)",
+                          { "class": "omitted", "data-omitted": String(mesh.brokenPairsOmitted) }));
+        }
         const list = byId("broken-pairs");
-        list.replaceChildren.apply(list, items);
+        list.replaceChildren();
+        for (const item of items) list.appendChild(item);
       }
 
       function renderHeatmap(mesh) {
