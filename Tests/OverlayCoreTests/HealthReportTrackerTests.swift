@@ -210,23 +210,29 @@ import Testing
     func restartedFullReportMakesProgress() throws {
         var tracker = HealthReportTracker(cap: 2)
         let book = upPeers(8)
+        for _ in 0..<4 { tracker.answered(ack(try unwrap(tracker.next(health: book, now: t0)))) }
+        #expect(tracker.next(health: book, now: t0) == nil, "the first full report is through; a quiet network sends nothing")
+        let askAgain = { (r: HealthReport?) in HealthReportReply(ack: r?.seq, sendFull: true, reachableBy: 0, peers: 0) }
+        tracker.answered(askAgain(nil))
+
         let part1 = try unwrap(tracker.next(health: book, now: t0))
-        #expect(part1.entries.map(\.peer) == ["peer-0000", "peer-0001"])
-        tracker.answered(HealthReportReply(ack: part1.seq, sendFull: true, reachableBy: 0, peers: 0))
+        #expect(part1.full && part1.entries.map(\.peer) == ["peer-0000", "peer-0001"])
+        tracker.answered(askAgain(part1))
         let restart = try unwrap(tracker.next(health: book, now: t0))
         #expect(restart.full && restart.fullStart == restart.seq)
-        #expect(restart.entries.map(\.peer) == ["peer-0002", "peer-0003"], "the leftovers of the aborted report first")
+        #expect(restart.entries.map(\.peer) == ["peer-0002", "peer-0003"], "the leftovers of the aborted report first, not peer-0000 again")
 
         // The controller asks again after every single part (rejoins faster than a full report takes):
         // still every peer gets through, each within one pass over the peers.
         var seen = Set(part1.entries.map(\.peer)).union(restart.entries.map(\.peer))
-        tracker.answered(HealthReportReply(ack: restart.seq, sendFull: true, reachableBy: 0, peers: 0))
+        tracker.answered(askAgain(restart))
         for _ in 0..<2 {
             let r = try unwrap(tracker.next(health: book, now: t0))
             #expect(r.full && r.fullStart == r.seq)
-            #expect(seen.isDisjoint(with: r.entries.map(\.peer)), "\(r.entries.map(\.peer)) were already sent while \(Set(book.keys).subtracting(seen).sorted()) were not")
+            #expect(seen.isDisjoint(with: r.entries.map(\.peer)),
+                    "\(r.entries.map(\.peer)) were already sent while \(Set(book.keys).subtracting(seen).sorted()) were not")
             seen.formUnion(r.entries.map(\.peer))
-            tracker.answered(HealthReportReply(ack: r.seq, sendFull: true, reachableBy: 0, peers: 0))
+            tracker.answered(askAgain(r))
         }
         #expect(seen == Set(book.keys))
         let again = try unwrap(tracker.next(health: book, now: t0))
