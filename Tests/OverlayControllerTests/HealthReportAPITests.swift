@@ -118,6 +118,16 @@ struct HealthReportAPITests {
             let viaTLS = try await clients[0].call(.GET, "/v1/mesh").expect(MeshView.self)
             #expect(viaTLS.pairs.count == MeshView.brokenPairsMax && viaTLS.brokenPairsOmitted == 640)
             #expect(viaTLS.nodes.allSatisfy { $0.reachableBy == 0 }, "the summaries still count every pair")
+
+            // The page renders the capped list and says how many more (headless Chromium, when installed).
+            if let chromium = Binaries.tool("chromium") {
+                let dom = try await ChildProcess.run(chromium, [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                    "--user-data-dir=\(controller.dir.path)/chromium", "--virtual-time-budget=4000",
+                    "--dump-dom", "http://127.0.0.1:\(statusPort)/"], in: controller.dir, tag: "chromium").stdout
+                #expect(dom.components(separatedBy: "<li class=\"pair down\"").count - 1 == MeshView.brokenPairsMax, "\(dom.prefix(2000))")
+                #expect(dom.contains("data-omitted=\"640\"") && dom.contains("… and 640 more"), "\(dom.suffix(2000))")
+            }
         }
     }
 }
