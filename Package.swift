@@ -152,7 +152,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OverlayCoreTests",
-            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", "OverlayTLS",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

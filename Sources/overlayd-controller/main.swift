@@ -26,7 +26,7 @@ struct ControllerCommand: AsyncParsableCommand {
             ('5 active / 7 registered nodes, roster v42'), watchdog pings (only while its event loops and \
             certificate renewal keep up) and reloads, logs to the journal with OVERLAY_* fields, and uses \
             sockets passed by socket activation (FileDescriptorName=control, api; any other passed socket \
-            is logged and closed).
+            is logged and closed, except a Unix socket bound to --socket: taken as control, with a warning).
             """)
 
     @Option(name: .long, help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/controller.conf.", valueName: "file"))

@@ -25,7 +25,8 @@ struct NodeCommand: AsyncParsableCommand {
             reports READY, a STATUS line ('3/3 peers up, roster v42'), watchdog pings (only while its event \
             loops, ping loop and roster poller keep up) and reloads, logs to the journal with OVERLAY_* \
             fields, and uses sockets passed by socket activation (FileDescriptorName=control, peer; any \
-            other passed socket is logged and closed).
+            other passed socket is logged and closed, except a Unix socket bound to --socket: taken as \
+            control, with a warning).
             """)
 
     @Option(help: ArgumentHelp("TOML config file, e.g. /etc/overlayd/node/alice.conf.", valueName: "file"))

@@ -6,13 +6,6 @@ import Testing
 /// The watchdog's check of the periodic loops, on a clock the test moves.
 @Suite("watchdog liveness")
 struct LivenessTests {
-    /// A clock that stands still until the test moves it.
-    final class ManualClock: Sendable {
-        private let now = NIOLockedValueBox<Double>(1000)
-        func advance(_ seconds: Double) { now.withLockedValue { $0 += seconds } }
-        var read: @Sendable () -> Double { { [now] in now.withLockedValue { $0 } } }
-    }
-
     @Test("a loop is late only once its own promise plus the slack has run out, and the late list names it")
     func lateAfterPromiseAndSlack() {
         let clock = ManualClock()

@@ -7,6 +7,8 @@ import OverlayCore
 extension ControllerDaemon: ManagedDaemon {
     public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.api] }
 
+    public static func controlSocketPath(in configuration: ControllerConfiguration) -> String { configuration.socketPath }
+
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(ControllerStatusText.make)
     }

@@ -56,10 +56,30 @@ public final class ActivatedSockets: Sendable {
     /// Names passed but not (yet) taken: systemd units naming a socket this daemon does not use.
     public var untaken: [String] { byName.withLockedValue { $0.keys.sorted() } }
 
+    /// When no socket named `control` was passed, a passed socket with a name
+    /// outside `used` that is a listening Unix stream socket bound to
+    /// `controlPath` is renamed `control`, and its old name returned. Such a
+    /// `.socket` unit only lacks `FileDescriptorName=control`; closing it would
+    /// not free the path, because systemd (PID 1) keeps its own copy of every
+    /// listening socket, so the daemon would find the path "already served".
+    public func adoptControl(boundTo controlPath: String, except used: Set<String>) -> String? {
+        let paths = Set([controlPath, URL(fileURLWithPath: controlPath).standardizedFileURL.path])
+        return byName.withLockedValue { byName in
+            guard byName[Self.control] == nil else { return nil }
+            let match = byName.sorted { $0.key < $1.key }.first { name, fd in
+                !used.contains(name) && paths.contains { sd_is_socket_unix(fd, SOCK_STREAM_VALUE, 1, $0, 0) > 0 }
+            }
+            guard let (name, fd) = match else { return nil }
+            byName.removeValue(forKey: name)
+            byName[Self.control] = fd
+            return name
+        }
+    }
+
     /// Closes every passed socket whose name is not in `used`, and returns
-    /// their names: left open, such a socket would keep its address bound
-    /// in this process, and the daemon binding the same path itself would
-    /// find it "already served".
+    /// their names. This drops only this process's copy: under systemd the
+    /// `.socket` unit keeps listening (and may start the daemon again on the
+    /// next connection); it does not free the address.
     public func closeAll(except used: Set<String>) -> [String] {
         let unused = byName.withLockedValue { byName in
             let unused = byName.filter { !used.contains($0.key) }

@@ -26,6 +26,12 @@ public enum DaemonLauncher {
             let configuration = try load()
             let logger = LogSetup.bootstrap(label: program, level: logLevel(configuration))
             let sockets = ActivatedSockets.fromEnvironment()
+            let controlPath = Daemon.controlSocketPath(in: configuration)
+            if let name = sockets.adoptControl(boundTo: controlPath, except: Daemon.activatedSocketNames) {
+                logger.warning("systemd passed the control socket \(controlPath) named '\(name)'; serving on it as 'control'", metadata: [
+                    "event": "socket-adopted", "fdname": "\(name)", "socket": "\(controlPath)",
+                    "fix": "add FileDescriptorName=control to the .socket unit that listens on \(controlPath)"])
+            }
             for name in sockets.closeAll(except: Daemon.activatedSocketNames) {
                 logger.warning("systemd passed a socket named '\(name)' that \(program) does not use; closed it", metadata: [
                     "event": "socket-unused", "fdname": "\(name)",

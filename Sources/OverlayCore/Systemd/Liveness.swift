@@ -51,9 +51,11 @@ public final class Liveness: Sendable {
     }
 
     /// Loops whose promise has run out, by name.
-    public func late() -> [Late] {
-        let now = clock()
-        return stamps.withLockedValue { stamps in
+    public func late() -> [Late] { late(at: clock()) }
+
+    /// Loops whose promise has run out by `now` (seconds on this instance's clock).
+    public func late(at now: Double) -> [Late] {
+        stamps.withLockedValue { stamps in
             stamps.compactMap { loop, s in
                 now - s.at > s.within ? Late(loop: loop, silentFor: now - s.at, promised: s.within) : nil
             }

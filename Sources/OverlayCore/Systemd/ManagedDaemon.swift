@@ -12,6 +12,10 @@ public protocol ManagedDaemon: Service {
     /// any other passed socket is logged and closed at start.
     static var activatedSocketNames: Set<String> { get }
 
+    /// The control socket path (`--socket`) in `configuration`: a passed
+    /// socket bound there but not named `control` is adopted as the control socket.
+    static func controlSocketPath(in configuration: Configuration) -> String
+
     /// The `STATUS=` text, e.g. `3/3 peers up, roster v42`; nil until ready.
     func statusLine() -> String?
 

@@ -20,8 +20,14 @@ public struct Watchdog: Service {
     public init?(group: any EventLoopGroup, liveness: Liveness, notifier: SystemdNotifier, logger: Logger) {
         var usec: UInt64 = 0
         guard notifier.isEnabled, sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
-        self.interval = .microseconds(Int64(usec / 2))
-        self.loops = Array(group.makeIterator())
+        self.init(interval: .microseconds(Int64(usec / 2)), loops: Array(group.makeIterator()), liveness: liveness,
+                  notifier: notifier, logger: logger)
+    }
+
+    /// Pings every `interval` once the checks pass; for tests, without asking systemd.
+    public init(interval: Duration, loops: [any EventLoop], liveness: Liveness, notifier: SystemdNotifier, logger: Logger) {
+        self.interval = interval
+        self.loops = loops
         self.liveness = liveness
         self.notifier = notifier
         self.logger = logger
@@ -32,17 +38,27 @@ public struct Watchdog: Service {
         try? await cancelWhenGracefulShutdown {
             var reported: Set<String> = []
             while !Task.isCancelled {
-                // No timeout on purpose: a loop that never runs this is the failure to report.
-                for loop in self.loops { try await loop.submit {}.get() }
-                let late = self.liveness.late()
-                for stuck in late where !reported.contains(stuck.loop) {
-                    self.logger.critical("watchdog pings withheld: \(stuck); systemd will restart the daemon", metadata: [
-                        "event": "watchdog-stale", "loop": "\(stuck.loop)", "silent_seconds": "\(Int(stuck.silentFor))"])
-                }
-                reported = Set(late.map(\.loop))
-                if late.isEmpty { self.notifier.watchdog() }
+                try await self.beat(reported: &reported)
                 try await Task.sleep(for: self.interval)
             }
         }
+    }
+
+    /// One check: goes through every event loop, then sends `WATCHDOG=1` only
+    /// if no periodic loop is late; a late loop is logged once (`reported`
+    /// holds those already logged). Returns whether it pinged.
+    @discardableResult
+    public func beat(reported: inout Set<String>) async throws -> Bool {
+        // No timeout on purpose: a loop that never runs this is the failure to report.
+        for loop in loops { try await loop.submit {}.get() }
+        let late = liveness.late()
+        for stuck in late where !reported.contains(stuck.loop) {
+            logger.critical("watchdog pings withheld: \(stuck); systemd will restart the daemon", metadata: [
+                "event": "watchdog-stale", "loop": "\(stuck.loop)", "silent_seconds": "\(Int(stuck.silentFor))"])
+        }
+        reported = Set(late.map(\.loop))
+        guard late.isEmpty else { return false }
+        notifier.watchdog()
+        return true
     }
 }

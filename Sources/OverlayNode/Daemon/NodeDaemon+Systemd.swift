@@ -7,6 +7,8 @@ import OverlayCore
 extension NodeDaemon: ManagedDaemon {
     public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.peer] }
 
+    public static func controlSocketPath(in configuration: NodeConfiguration) -> String { configuration.socketPath }
+
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(NodeStatusText.make)
     }

@@ -93,13 +93,45 @@ extension EndToEnd {
                 let log = controller.stderrText
                 #expect(log.contains("event=socket-unused") && log.contains("fdname=metrics") && log.contains("FileDescriptorName="),
                         "the controller names the socket it does not use and what to do: \(log.suffix(600))")
-                // The daemon was the only holder of the stray socket (the tool execs it): once closed, nothing listens there.
+                // The stray socket is bound elsewhere than --socket, so it is not adopted. The daemon was its
+                // only holder (the tool execs it; under systemd PID 1 would keep a copy): once closed, nothing listens there.
                 let stranded = try await Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "5",
                                                                       "--unix-socket", stray, "http://localhost/"])
                 #expect(stranded.status == 7, "connecting to the unused socket is refused, not left hanging (curl exit 7): \(stranded)")
                 #expect(try await ctl.controllerStatus().registeredNodes == 0, "the controller serves on")
                 kill(controllerPID, SIGTERM)
                 #expect(try await controller.waitForExit().code == 0)
+            }
+        }
+
+        @Test("a passed socket bound to --socket but named otherwise (a .socket unit without FileDescriptorName=control) is adopted with a warning and served",
+              .enabled(if: tool != nil, "systemd-socket-activate (Debian package systemd) is not installed"))
+        func controlSocketAdoptedByAddress() async throws {
+            try await Cluster.with("sockact-adopt") { cluster in
+                let activated = "\(cluster.directory)/controller.sock"
+                let apiPort = try freePort()
+                // Under systemd PID 1 keeps its own copy of the socket: closing ours would leave the path
+                // "already served". So the daemon must serve the passed socket, not bind a new one.
+                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", [
+                    "-l", activated, "-l", "127.0.0.1:\(apiPort)", "--fdname=overlayd-controller.socket:api",
+                    try Binaries.path("overlayd-controller"),
+                    "--state-dir", "\(cluster.directory)/controller", "--listen", "127.0.0.1:\(apiPort)",
+                    "--advertise", "127.0.0.1:\(apiPort)", "--socket", activated, "--passphrase-file", cluster.passphraseFile,
+                ])
+                defer { kill(controllerPID, SIGKILL) }
+                try await eventually("systemd-socket-activate listens on \(activated)") {
+                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
+                }
+                let ctl = Overlayctl(socket: activated)
+                let status = try await eventually("the activated controller answers on \(activated)") { try await ctl.controllerStatus() }
+                #expect(status.registeredNodes == 0)
+                let log = controller.stderrText
+                #expect(log.contains("event=socket-adopted") && log.contains("fdname=overlayd-controller.socket")
+                        && log.contains("FileDescriptorName=control"), "the warning names the socket and the fix: \(log.suffix(600))")
+                #expect(!log.contains("event=socket-unused"), "the adopted socket is not closed as unused: \(log.suffix(600))")
+                kill(controllerPID, SIGTERM)
+                #expect(try await controller.waitForExit().code == 0)
+                #expect(FileManager.default.fileExists(atPath: activated), "an adopted socket belongs to systemd and stays (one the controller bound itself would be removed)")
             }
         }
 
