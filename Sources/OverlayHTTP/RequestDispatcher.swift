@@ -25,9 +25,9 @@ final class RequestDispatcher: ChannelInboundHandler {
             self.peer = peer
         } else if let rejected = event as? RejectedRequest {
             logger.warning("request refused", metadata: [
-                "http.method": "\(rejected.head?.method.rawValue ?? "?")", "http.path": "\(rejected.head?.uri ?? "?")",
-                "http.status": "\(rejected.status.code)", "peer.name": "\(peer?.name ?? "-")",
-                "peer.address": "\(context.channel.remoteAddress?.description ?? "local")", "reason": "\(rejected.message)",
+                "event": "request-refused", "method": "\(rejected.head?.method.rawValue ?? "?")", "path": "\(rejected.head?.uri ?? "?")",
+                "status": "\(rejected.status.code)", "peer": "\(peer?.name ?? "-")",
+                "address": "\(context.channel.remoteAddress?.description ?? "local")", "error": "\(rejected.message)",
             ])
         }
         context.fireUserInboundEventTriggered(event)
@@ -48,9 +48,9 @@ final class RequestDispatcher: ChannelInboundHandler {
             if response.status.code >= 400 {
                 let message = (try? OverlayJSON.decoder().decode(APIError.self, from: .init(response.body)))?.message ?? ""
                 logger.warning("request refused", metadata: [
-                    "http.method": "\(request.method.rawValue)", "http.path": "\(request.path)",
-                    "http.status": "\(response.status.code)", "peer.name": "\(request.peer?.name ?? "-")",
-                    "peer.address": "\(request.remoteAddress?.description ?? "local")", "reason": "\(message)",
+                    "event": "request-refused", "method": "\(request.method.rawValue)", "path": "\(request.path)",
+                    "status": "\(response.status.code)", "peer": "\(request.peer?.name ?? "-")",
+                    "address": "\(request.remoteAddress?.description ?? "local")", "error": "\(message)",
                 ])
             }
             eventLoop.execute {
@@ -82,7 +82,7 @@ final class RequestDispatcher: ChannelInboundHandler {
                 ])
             }
         } else {
-            logger.debug("connection error", metadata: ["peer.address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(error)"])
+            logger.debug("connection error", metadata: ["address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(error)"])
         }
         context.close(promise: nil)
     }

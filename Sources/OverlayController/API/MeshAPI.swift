@@ -39,7 +39,7 @@ enum MeshAPI {
         do throws(HealthReportError) {
             return try mesh.ingest(node: node, report: report, rosterVersion: rosterVersion)
         } catch {
-            logger.warning("health report refused", metadata: ["node.name": "\(node)", "reason": "\(error)"])
+            logger.warning("health report refused", metadata: ["event": "health-report-refused", "node": "\(node)", "error": "\(error)"])
             throw .error(.badRequest, error.code, error.description)
         }
     }

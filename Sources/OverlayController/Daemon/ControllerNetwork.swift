@@ -123,7 +123,7 @@ extension ControllerNetwork {
             do { try await Task.sleep(nanoseconds: UInt64(Self.serverCertificateRenewal * 1e9)) } catch { return }
             do {
                 serverContext.replace(with: try Self.issueServerContext(ca: ca, configuration: c))
-                logger.info("controller certificate renewed", metadata: ["valid.days": "\(Int(Self.serverCertificateValidity / 86_400))"])
+                logger.info("controller certificate renewed", metadata: ["event": "certificate-renewed", "valid_days": "\(Int(Self.serverCertificateValidity / 86_400))"])
             } catch {
                 logger.error("cannot renew the controller certificate; the current one stays in use", metadata: ["error": "\(error)"])
             }

@@ -51,9 +51,9 @@ enum NodeImport {
             throw ControlAPI.storage(error)
         }
         c.roster.registered(node)
-        c.logger.notice("node certificate imported", metadata: ["node.name": "\(node.name)", "node.ip": "\(node.overlayIP)",
-                                                              "cert.sha256": "\(node.fingerprint.prefix(16))",
-                                                              "cert.not_after": "\(cert.notAfter)"])
+        c.logger.notice("node certificate imported", metadata: ["event": "node-imported", "node": "\(node.name)", "ip": "\(node.overlayIP)",
+                                                              "cert_sha256": "\(node.fingerprint.prefix(16))",
+                                                              "cert_not_after": "\(cert.notAfter)"])
         return node
     }
 

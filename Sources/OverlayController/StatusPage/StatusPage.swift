@@ -73,10 +73,10 @@ enum StatusPage {
         }
         let bound = HostPort(host: address.host, port: server.port ?? address.port)
         if isLoopback(address.host) {
-            logger.notice("serving the status page", metadata: ["status.listen": "\(bound)", "url": "http://\(bound)/"])
+            logger.notice("serving the status page", metadata: ["status_listen": "\(bound)", "url": "http://\(bound)/"])
         } else {
             logger.warning("the status page is reachable beyond this host, without authentication; keep it on loopback or put an authenticating proxy in front",
-                           metadata: ["status.listen": "\(bound)"])
+                           metadata: ["status_listen": "\(bound)"])
         }
         return server
     }

@@ -22,7 +22,7 @@ public final class ConnectionRegistry: Sendable {
         }
         guard admitted else {
             logger.warning("connection refused: too many open connections",
-                           metadata: ["peer.address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(limit)"])
+                           metadata: ["event": "connection-limit", "address": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(limit)"])
             return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
         }
         channel.closeFuture.whenComplete { [open] _ in _ = open.withLockedValue { $0.removeValue(forKey: id) } }

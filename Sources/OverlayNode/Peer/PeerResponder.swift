@@ -45,7 +45,7 @@ final class PeerResponder: ChannelInboundHandler {
             }
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
             context.writeAndFlush(wrapOutboundOut(.pong(seq: seq, sentAt: sentAt, answeredAt: now)), promise: nil)
-            logger.debug("answered PING", metadata: ["peer.name": "\(peer.name)", "seq": "\(seq)"])
+            logger.debug("answered PING", metadata: ["event": "ping-answered", "peer": "\(peer.name)", "seq": "\(seq)"])
         case .pong, .error:
             // Only the dialing side expects these; ignore rather than fail the channel.
             break
@@ -54,8 +54,8 @@ final class PeerResponder: ChannelInboundHandler {
 
     /// An ERROR frame in words, then close: the dialer learns why.
     private func refuse(context: ChannelHandlerContext, peer: PeerIdentity, reason: String) {
-        logger.warning("refused peer", metadata: ["peer.name": "\(peer.name)", "peer.address": "\(context.channel.remoteAddress?.description ?? "?")",
-                                                  "reason": "\(reason)"])
+        logger.warning("refused peer", metadata: ["event": "peer-refused", "peer": "\(peer.name)",
+                                                  "address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(reason)"])
         context.writeAndFlush(wrapOutboundOut(.error(reason))).whenComplete { [channel = context.channel] _ in
             channel.close(promise: nil)
         }
@@ -66,8 +66,8 @@ final class PeerResponder: ChannelInboundHandler {
             // A dialer that closed without close_notify after its PONG: harmless.
         } else {
             logger.warning("peer connection refused", metadata: [
-                "peer.name": "\(peer?.name ?? "?")", "peer.address": "\(context.channel.remoteAddress?.description ?? "?")",
-                "reason": "\(error)"])
+                "event": "peer-refused", "peer": "\(peer?.name ?? "?")", "address": "\(context.channel.remoteAddress?.description ?? "?")",
+                "error": "\(error)"])
         }
         context.close(promise: nil)
     }
