@@ -23,19 +23,17 @@ extension ControllerDaemon: ManagedDaemon {
 
     static func compare(_ old: ControllerConfiguration, _ new: ControllerConfiguration) -> ReloadReport {
         var report = ReloadReport()
-        func live<T: Equatable>(_ key: String, _ a: T, _ b: T) { if a != b { report.applied.append("\(key)=\(b)") } }
-        func atStart<T: Equatable>(_ key: String, _ a: T, _ b: T) { if a != b { report.needRestart.append(key) } }
-        live("active-timeout", old.activeTimeout, new.activeTimeout)
-        live("log-level", old.logLevel, new.logLevel)
-        atStart("state-dir", old.stateDirectory, new.stateDirectory)
-        atStart("listen", old.listen.description, new.listen.description)
-        atStart("advertise", old.advertise.map(\.description), new.advertise.map(\.description))
-        atStart("socket", old.socketPath, new.socketPath)
-        atStart("network", old.network?.description, new.network?.description)
-        atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
-        atStart("certificate-validity", old.certificateValidity, new.certificateValidity)
-        atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
-        atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
+        report.live("active-timeout", old.activeTimeout, new.activeTimeout)
+        report.live("log-level", old.logLevel, new.logLevel)
+        report.atStart("state-dir", old.stateDirectory, new.stateDirectory)
+        report.atStart("listen", old.listen.description, new.listen.description)
+        report.atStart("advertise", old.advertise.map(\.description), new.advertise.map(\.description))
+        report.atStart("socket", old.socketPath, new.socketPath)
+        report.atStart("network", old.network?.description, new.network?.description)
+        report.atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
+        report.atStart("certificate-validity", old.certificateValidity, new.certificateValidity)
+        report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
+        report.atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
         return report
     }
 }

@@ -35,6 +35,16 @@ public struct ReloadReport: Sendable, Equatable {
         self.applied = applied
         self.needRestart = needRestart
     }
+
+    /// Notes `key` as applied (with its new value) when a live setting changed.
+    public mutating func live<T: Equatable>(_ key: String, _ old: T, _ new: T) {
+        if old != new { applied.append("\(key)=\(new)") }
+    }
+
+    /// Notes `key` as waiting for a restart when a start-only setting changed.
+    public mutating func atStart<T: Equatable>(_ key: String, _ old: T, _ new: T) {
+        if old != new { needRestart.append(key) }
+    }
 }
 
 /// What the launcher hands a daemon it makes: whom to tell it is ready, the

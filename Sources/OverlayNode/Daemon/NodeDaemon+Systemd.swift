@@ -23,22 +23,20 @@ extension NodeDaemon: ManagedDaemon {
 
     static func compare(_ old: NodeConfiguration, _ new: NodeConfiguration) -> ReloadReport {
         var report = ReloadReport()
-        func live<T: Equatable>(_ key: String, _ a: T, _ b: T) { if a != b { report.applied.append("\(key)=\(b)") } }
-        func atStart<T: Equatable>(_ key: String, _ a: T, _ b: T) { if a != b { report.needRestart.append(key) } }
-        live("roster-interval", old.rosterInterval, new.rosterInterval)
-        live("ping-interval", old.pingInterval, new.pingInterval)
-        live("ping-timeout", old.pingTimeout, new.pingTimeout)
-        live("report-rtt-floor", old.reportRTTFloor, new.reportRTTFloor)
-        live("log-level", old.logLevel, new.logLevel)
-        atStart("name", old.name, new.name)
-        atStart("state-dir", old.stateDirectory, new.stateDirectory)
-        atStart("listen", old.listen.description, new.listen.description)
-        atStart("advertise", old.advertise?.description, new.advertise?.description)
-        atStart("controller", old.controller?.description, new.controller?.description)
-        atStart("socket", old.socketPath, new.socketPath)
-        atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
-        atStart("peer-connections", old.peerConnections, new.peerConnections)
-        atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
+        report.live("roster-interval", old.rosterInterval, new.rosterInterval)
+        report.live("ping-interval", old.pingInterval, new.pingInterval)
+        report.live("ping-timeout", old.pingTimeout, new.pingTimeout)
+        report.live("report-rtt-floor", old.reportRTTFloor, new.reportRTTFloor)
+        report.live("log-level", old.logLevel, new.logLevel)
+        report.atStart("name", old.name, new.name)
+        report.atStart("state-dir", old.stateDirectory, new.stateDirectory)
+        report.atStart("listen", old.listen.description, new.listen.description)
+        report.atStart("advertise", old.advertise?.description, new.advertise?.description)
+        report.atStart("controller", old.controller?.description, new.controller?.description)
+        report.atStart("socket", old.socketPath, new.socketPath)
+        report.atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
+        report.atStart("peer-connections", old.peerConnections, new.peerConnections)
+        report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
         return report
     }
 }
