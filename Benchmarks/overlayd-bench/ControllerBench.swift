@@ -16,25 +16,18 @@ struct ControllerBench {
     var pollRounds = 5
 
     init(parsing arguments: [String]) throws {
-        var i = 0
-        while i < arguments.count {
-            let flag = arguments[i]
-            guard i + 1 < arguments.count, let value = Int(arguments[i + 1]), value > 0 else {
-                throw UsageError(message: "\(flag) needs a positive number")
-            }
+        for (flag, value) in try BenchArguments.numeric(arguments, minimum: 1, needs: "a positive number") {
             switch flag {
             case "--nodes": nodes = value
             case "--concurrency": concurrency = value
             case "--poll-rounds": pollRounds = value
             default: throw UsageError(message: "unknown option \(flag) for 'controller'")
             }
-            i += 2
         }
     }
 
     func run() async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        let controller = try ControllerProcess(binDirectory: bin, activeTimeout: "10m")
+        let controller = try ControllerProcess(activeTimeout: "10m")
         defer { controller.stop() }
         try await controller.waitReady()
         print("controller benchmark: \(nodes) nodes, \(concurrency) concurrent clients, \(ProcessInfo.processInfo.activeProcessorCount) cores, client and controller on the same machine")

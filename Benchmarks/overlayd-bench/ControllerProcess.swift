@@ -10,7 +10,9 @@ final class ControllerProcess: @unchecked Sendable {
     let socket: String
     private let process = Process()
 
-    init(binDirectory: String, activeTimeout: String) throws {
+    /// Starts the controller binary built next to this benchmark (`.build/release`).
+    init(activeTimeout: String) throws {
+        let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         directory = NSTemporaryDirectory() + "overlayd-bench-\(getpid())-\(Int.random(in: 0..<1_000_000))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let pass = directory + "/pass"

@@ -16,12 +16,7 @@ struct MeshBench {
     var deltaRounds = 3
 
     init(parsing arguments: [String]) throws {
-        var i = 0
-        while i < arguments.count {
-            let flag = arguments[i]
-            guard i + 1 < arguments.count, let value = Int(arguments[i + 1]), value >= 0 else {
-                throw UsageError(message: "\(flag) needs a number")
-            }
+        for (flag, value) in try BenchArguments.numeric(arguments, minimum: 0, needs: "a number") {
             switch flag {
             case "--nodes" where value >= 2: nodes = value
             case "--concurrency" where value >= 1: concurrency = value
@@ -29,13 +24,11 @@ struct MeshBench {
             case "--delta-rounds": deltaRounds = value
             default: throw UsageError(message: "unknown option or bad value \(flag) \(value) for 'mesh'")
             }
-            i += 2
         }
     }
 
     func run() async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        let controller = try ControllerProcess(binDirectory: bin, activeTimeout: "30m")
+        let controller = try ControllerProcess(activeTimeout: "30m")
         defer { controller.stop() }
         try await controller.waitReady()
         print("mesh benchmark: \(nodes) nodes (\(nodes * (nodes - 1)) ordered pairs), \(broken) broken pairs, \(concurrency) concurrent clients, "

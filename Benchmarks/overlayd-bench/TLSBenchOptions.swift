@@ -1,7 +1,3 @@
-struct UsageError: Error {
-    let message: String
-}
-
 struct TLSBenchOptions: Sendable {
     var repetitions = 3
     var bulkMiB = 512
@@ -10,11 +6,7 @@ struct TLSBenchOptions: Sendable {
     var concurrency = 8
 
     init(parsing arguments: [String]) throws {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else {
-                throw UsageError(message: "\(flag) needs a positive whole number")
-            }
+        for (flag, value) in try BenchArguments.numeric(arguments, minimum: 1, needs: "a positive whole number") {
             switch flag {
             case "--repetitions": repetitions = value
             case "--bulk-mib": bulkMiB = value
