@@ -17,8 +17,10 @@ extension EndToEnd {
         /// Starts `systemd-socket-activate arguments` under a waiting `sh`. The tool closes every
         /// descriptor it does not pass before it execs the daemon, including the one Foundation's
         /// Process watches to notice its child's exit, which would then wait for the daemon forever;
-        /// the shell keeps that descriptor and waits instead. Returns the shell and the daemon's pid.
-        static func activate(_ cluster: Cluster, label: String, _ arguments: [String]) async throws -> (shell: ChildProcess, daemon: pid_t) {
+        /// the shell keeps that descriptor and waits instead. Returns, once the tool listens on
+        /// `socket`, the shell and the daemon's pid.
+        static func activate(_ cluster: Cluster, label: String, listeningAt socket: String,
+                             _ arguments: [String]) async throws -> (shell: ChildProcess, daemon: pid_t) {
             let tool = try #require(Self.tool)
             let shell = try cluster.spawn(label: label, executable: "/bin/sh", arguments: ["-c", "\"$@\"; exit $?", "sh", tool] + arguments,
                                           namespace: nil)
@@ -26,6 +28,14 @@ extension EndToEnd {
                 let children = (try? String(contentsOfFile: "/proc/\(shell.pid)/task/\(shell.pid)/children", encoding: .utf8)) ?? ""
                 guard let first = children.split(separator: " ").first, let pid = pid_t(first) else { throw NotYet("no child yet") }
                 return pid
+            }
+            do {
+                try await eventually("systemd-socket-activate listens on \(socket)") {
+                    guard FileManager.default.fileExists(atPath: socket) else { throw NotYet("no socket file yet") }
+                }
+            } catch {
+                kill(pid, SIGKILL)
+                throw error
             }
             return (shell, pid)
         }
@@ -38,16 +48,13 @@ extension EndToEnd {
                 let ownSocket = "\(cluster.directory)/own.sock"
                 let apiPort = try freePort()
                 let unusedPort = try freePort()
-                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", [
+                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", listeningAt: activated, [
                     "-l", activated, "-l", "127.0.0.1:\(apiPort)", "--fdname=control:api",
                     try Binaries.path("overlayd-controller"),
                     "--state-dir", "\(cluster.directory)/controller", "--listen", "127.0.0.1:\(unusedPort)",
                     "--advertise", "127.0.0.1:\(apiPort)", "--socket", ownSocket, "--passphrase-file", cluster.passphraseFile,
                 ])
                 defer { kill(controllerPID, SIGKILL) }
-                try await eventually("systemd-socket-activate listens on \(activated)") {
-                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
-                }
                 // The first connection starts the controller; it answers on the socket it was given.
                 let ctl = Overlayctl(socket: activated)
                 let status = try await eventually("the activated controller answers on \(activated)") { try await ctl.controllerStatus() }
@@ -77,16 +84,13 @@ extension EndToEnd {
                 let activated = "\(cluster.directory)/activated.sock"
                 let stray = "\(cluster.directory)/stray.sock"
                 let apiPort = try freePort()
-                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", [
+                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", listeningAt: activated, [
                     "-l", activated, "-l", "127.0.0.1:\(apiPort)", "-l", stray, "--fdname=control:api:metrics",
                     try Binaries.path("overlayd-controller"),
                     "--state-dir", "\(cluster.directory)/controller", "--listen", "127.0.0.1:\(apiPort)",
                     "--advertise", "127.0.0.1:\(apiPort)", "--socket", "\(cluster.directory)/own.sock", "--passphrase-file", cluster.passphraseFile,
                 ])
                 defer { kill(controllerPID, SIGKILL) }
-                try await eventually("systemd-socket-activate listens on \(activated)") {
-                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
-                }
                 let ctl = Overlayctl(socket: activated)
                 let status = try await eventually("the activated controller answers on \(activated)") { try await ctl.controllerStatus() }
                 #expect(status.registeredNodes == 0)
@@ -112,16 +116,13 @@ extension EndToEnd {
                 let apiPort = try freePort()
                 // Under systemd PID 1 keeps its own copy of the socket: closing ours would leave the path
                 // "already served". So the daemon must serve the passed socket, not bind a new one.
-                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", [
+                let (controller, controllerPID) = try await Self.activate(cluster, label: "controller", listeningAt: activated, [
                     "-l", activated, "-l", "127.0.0.1:\(apiPort)", "--fdname=overlayd-controller.socket:api",
                     try Binaries.path("overlayd-controller"),
                     "--state-dir", "\(cluster.directory)/controller", "--listen", "127.0.0.1:\(apiPort)",
                     "--advertise", "127.0.0.1:\(apiPort)", "--socket", activated, "--passphrase-file", cluster.passphraseFile,
                 ])
                 defer { kill(controllerPID, SIGKILL) }
-                try await eventually("systemd-socket-activate listens on \(activated)") {
-                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
-                }
                 let ctl = Overlayctl(socket: activated)
                 let status = try await eventually("the activated controller answers on \(activated)") { try await ctl.controllerStatus() }
                 #expect(status.registeredNodes == 0)
@@ -144,7 +145,7 @@ extension EndToEnd {
                 let activated = "\(cluster.directory)/alice-activated.sock"
                 let ownSocket = "\(cluster.directory)/alice-own.sock"
                 let peerPort = try freePort()
-                let (alice, alicePID) = try await Self.activate(cluster, label: "alice", [
+                let (alice, alicePID) = try await Self.activate(cluster, label: "alice", listeningAt: activated, [
                     "-l", activated, "-l", "127.0.0.1:\(peerPort)", "--fdname=control:peer",
                     try Binaries.path("overlayd-node"),
                     "--name", "alice", "--state-dir", "\(cluster.directory)/nodes/alice", "--listen", "127.0.0.1:1",
@@ -152,9 +153,6 @@ extension EndToEnd {
                     "--roster-interval", "1s", "--ping-interval", "1s",
                 ])
                 defer { kill(alicePID, SIGKILL) }
-                try await eventually("systemd-socket-activate listens on \(activated)") {
-                    guard FileManager.default.fileExists(atPath: activated) else { throw NotYet("no socket file yet") }
-                }
                 let status = try await eventually("the activated node answers on \(activated)") {
                     try await Overlayctl(socket: activated).nodeStatus()
                 }
