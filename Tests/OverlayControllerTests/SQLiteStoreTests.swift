@@ -18,8 +18,10 @@ struct SQLiteStoreTests {
                     expiresAt: Date().addingTimeInterval(expiresIn), usesLeft: uses, revoked: revoked)
     }
 
+    static let network = try! IPv4Network(parsing: "10.5.0.0/29")
+
     func attempt(_ name: String, ip: String? = nil, token: String = "t1") -> EnrollmentAttempt {
-        EnrollmentAttempt(tokenID: token, name: name, requestedIP: ip, network: "10.5.0.0/29", now: Date())
+        EnrollmentAttempt(tokenID: token, name: name, requestedIP: ip, network: Self.network, now: Date())
     }
 
     func enroll(_ store: SQLiteControllerStore, _ attempt: EnrollmentAttempt,

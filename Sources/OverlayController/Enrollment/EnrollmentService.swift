@@ -29,7 +29,7 @@ public struct EnrollmentService: Sendable {
         // Spend the nonce before anything else: one nonce, one attempt.
         guard nonces.consume(request.nonce, now: now) else { throw .nonceInvalid }
         let attempt = EnrollmentAttempt(tokenID: request.tokenID, name: request.name, requestedIP: request.requestedIP,
-                                        network: network.description, now: now)
+                                        network: network, now: now)
         let node: NodeRecord
         do {
             node = try store.enroll(attempt, checkToken: { token throws(EnrollmentError) in

@@ -44,7 +44,7 @@ enum NodeImport {
                                 certificate: cert.pem, registeredAt: now, tokenID: "imported")
         let node: NodeRecord
         do {
-            node = try c.store.importNode(record, network: c.range.description)
+            node = try c.store.importNode(record, network: c.range)
         } catch let error as EnrollmentError {
             throw refusal(error)
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import OverlayCore
 import OverlayProtocol
 import OverlayTLS
 
@@ -132,7 +133,7 @@ public final class Roster: Sendable {
                 let m = s.active[name]
                 return RegisteredNode(name: name, overlayIP: r.overlayIP, endpoint: m?.endpoint, active: m != nil,
                                       lastSeen: m?.lastSeen ?? s.seen[name], fingerprint: r.fingerprint, registeredAt: r.registeredAt)
-            }.sorted { (IPv4SortKey($0.overlayIP), $0.name) < (IPv4SortKey($1.overlayIP), $1.name) }
+            }.sorted { (IPv4Address($0.overlayIP)?.value ?? 0, $0.name) < (IPv4Address($1.overlayIP)?.value ?? 0, $1.name) }
         }
     }
 
@@ -153,8 +154,4 @@ public final class Roster: Sendable {
     }
 
     private func version(_ s: State) -> String { "\(epoch)-\(s.counter)" }
-}
-
-private func IPv4SortKey(_ ip: String) -> UInt32 {
-    ip.split(separator: ".").reduce(UInt32(0)) { $0 << 8 | (UInt32($1) ?? 0) }
 }

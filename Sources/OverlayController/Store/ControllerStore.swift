@@ -1,4 +1,5 @@
 import Foundation
+import OverlayCore
 
 /// The controller's persistent state behind the narrowest interface the
 /// flows need. SQLite implements it today; a PostgreSQL implementation for
@@ -27,7 +28,7 @@ public protocol ControllerStore: Sendable {
     /// (`overlayctl node add --cert`), in one transaction: refuses a taken
     /// name, an overlay IP outside `network` or already taken
     /// (`EnrollmentError`). Nothing is stored when it throws.
-    func importNode(_ node: NodeRecord, network: String) throws -> NodeRecord
+    func importNode(_ node: NodeRecord, network: IPv4Network) throws -> NodeRecord
 
     func nodes() throws -> [NodeRecord]
     /// Returns false when there is no such node.
@@ -69,7 +70,7 @@ public struct EnrollmentAttempt: Sendable {
     public var tokenID: String
     public var name: String
     public var requestedIP: String?
-    public var network: String
+    public var network: IPv4Network
     public var now: Date
 }
 

@@ -92,51 +92,44 @@ public final class SQLiteControllerStore: ControllerStore {
             }
             let token = Self.token(row)
             try checkToken(token)
-            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [attempt.name]).map(Self.node),
-               isRetry(existing) {
-                return existing
-            }
+            let existing = try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [attempt.name]).map(Self.node)
+            if let existing, isRetry(existing) { return existing }
             if token.revoked { throw EnrollmentError.tokenRevoked(token.id) }
             if token.expiresAt <= attempt.now { throw EnrollmentError.tokenExpired(token.id) }
             if token.usesLeft <= 0 { throw EnrollmentError.tokenUsedUp(token.id) }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE name = ?", arguments: [attempt.name]) == true {
-                throw EnrollmentError.nameTaken(attempt.name)
-            }
-            let network: IPv4Network
-            do { network = try IPv4Network(parsing: attempt.network) } catch { throw EnrollmentError.storage("\(error)") }
-            let ip = try Self.chooseIP(db, requested: attempt.requestedIP, network: network)
+            if existing != nil { throw EnrollmentError.nameTaken(attempt.name) }
+            let ip = try Self.chooseIP(db, requested: attempt.requestedIP, network: attempt.network)
             let issued = try issue(ip.description)
             let node = NodeRecord(name: attempt.name, overlayIP: ip.description, fingerprint: issued.fingerprint,
                                   serial: issued.serial, certificate: issued.pem, registeredAt: attempt.now, tokenID: token.id)
-            try db.execute(sql: """
-                INSERT INTO nodes (name, overlay_ip, overlay_ip_num, fingerprint, serial, certificate, registered_at, token_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [node.name, node.overlayIP, Int64(ip.value), node.fingerprint, node.serial,
-                                 node.certificate, node.registeredAt.timeIntervalSince1970, node.tokenID])
+            try Self.insert(db, node, ip: ip)
             try db.execute(sql: "UPDATE tokens SET uses_left = uses_left - 1 WHERE id = ?", arguments: [token.id])
             return node
         }
     }
 
-    public func importNode(_ node: NodeRecord, network: String) throws -> NodeRecord {
+    public func importNode(_ node: NodeRecord, network: IPv4Network) throws -> NodeRecord {
         try db.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM nodes WHERE name = ?", arguments: [node.name]) == true {
                 throw EnrollmentError.nameTaken(node.name)
             }
-            let range: IPv4Network
-            do { range = try IPv4Network(parsing: network) } catch { throw EnrollmentError.storage("\(error)") }
             // The same checks as a requested IP at enrollment: in range, not the
             // network or broadcast address, not registered to another node.
-            let ip = try Self.chooseIP(db, requested: node.overlayIP, network: range)
+            let ip = try Self.chooseIP(db, requested: node.overlayIP, network: network)
             var stored = node
             stored.overlayIP = ip.description
-            try db.execute(sql: """
-                INSERT INTO nodes (name, overlay_ip, overlay_ip_num, fingerprint, serial, certificate, registered_at, token_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [stored.name, stored.overlayIP, Int64(ip.value), stored.fingerprint, stored.serial,
-                                 stored.certificate, stored.registeredAt.timeIntervalSince1970, stored.tokenID])
+            try Self.insert(db, stored, ip: ip)
             return stored
         }
+    }
+
+    /// One row in `nodes`; `ip` is `node.overlayIP` already parsed (its number orders and finds free addresses).
+    private static func insert(_ db: Database, _ node: NodeRecord, ip: IPv4Address) throws {
+        try db.execute(sql: """
+            INSERT INTO nodes (name, overlay_ip, overlay_ip_num, fingerprint, serial, certificate, registered_at, token_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [node.name, node.overlayIP, Int64(ip.value), node.fingerprint, node.serial,
+                             node.certificate, node.registeredAt.timeIntervalSince1970, node.tokenID])
     }
 
     private static func chooseIP(_ db: Database, requested: String?, network: IPv4Network) throws -> IPv4Address {
