@@ -30,7 +30,6 @@ public final class HTTPServer: Sendable {
         self.logger = logger
     }
 
-    public var localAddress: SocketAddress? { serverChannel.localAddress }
     public var port: Int? { serverChannel.localAddress?.port }
 
     /// Serves `router` over TLS on `host:port` (port 0 picks a free one), or

@@ -131,5 +131,3 @@ struct Node: AsyncParsableCommand {
         }
     }
 }
-
-/// `POST /v1/nodes` body.

@@ -10,7 +10,7 @@ struct Peers: AsyncParsableCommand {
 
     func run() async throws {
         try await perform {
-            let conn = try await socket.connect(try socket.nodePath())
+            let conn = try await SocketOptions.connect(try socket.nodePath())
             if output.json { printJSON(try await conn.request(.GET, "/v1/peers").body); return }
             let reply = try await conn.json(.GET, "/v1/peers", as: PeersResponse.self)
             var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "STATE", "RTT", "SRTT", "LAST PONG", "FAILS", "LAST ERROR"])
@@ -36,7 +36,7 @@ struct Ping: AsyncParsableCommand {
 
     func run() async throws {
         try await perform {
-            let conn = try await socket.connect(try socket.nodePath())
+            let conn = try await SocketOptions.connect(try socket.nodePath())
             let reply = try await conn.json(.POST, "/v1/ping", body: PingRequest(name: name, count: count), as: PingResponse.self)
             if output.json { printJSON(OverlayJSON.encode(reply, pretty: true)); return }
             for r in reply.results {
@@ -68,7 +68,7 @@ struct Status: AsyncParsableCommand {
             } else {
                 path = try socket.nodePath(); isNode = true
             }
-            let conn = try await socket.connect(path)
+            let conn = try await SocketOptions.connect(path)
             let response = try await conn.request(.GET, "/v1/status")
             if output.json { printJSON(response.body); return }
             if isNode, let s = try? OverlayJSONBridge.decodeReply(response, as: NodeStatus.self) {

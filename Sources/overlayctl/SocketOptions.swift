@@ -5,13 +5,11 @@ import OverlayCore
 
 /// How to find the controller, for controller subcommands.
 struct ControllerSocketOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The controller's control socket. (default: /run/overlayd/controller.sock)", valueName: "path"))
+    @Option(help: ArgumentHelp("The controller's control socket. (default: \(SocketOptions.controllerSocket))", valueName: "path"))
     var socket: String?
 
-    func controllerPath() -> String { socket ?? SocketOptions.controllerSocket }
-
     func connect() async throws -> HTTPClientConnection {
-        try await HTTPClientConnection.connect(unixSocket: controllerPath(), group: MultiThreadedEventLoopGroup.singleton)
+        try await SocketOptions.connect(socket ?? SocketOptions.controllerSocket)
     }
 }
 
@@ -26,8 +24,6 @@ struct SocketOptions: ParsableArguments {
     static let runDirectory = "/run/overlayd"
     static let controllerSocket = runDirectory + "/controller.sock"
 
-    func controllerPath() -> String { socket ?? Self.controllerSocket }
-
     func nodePath() throws -> String {
         if let socket { return socket }
         if let node { return "\(Self.runDirectory)/node-\(node).sock" }
@@ -40,7 +36,7 @@ struct SocketOptions: ParsableArguments {
         throw ValidationError("several nodes run here (\(found.joined(separator: ", "))); pick one with --node NAME")
     }
 
-    func connect(_ path: String) async throws -> HTTPClientConnection {
+    static func connect(_ path: String) async throws -> HTTPClientConnection {
         try await HTTPClientConnection.connect(unixSocket: path, group: MultiThreadedEventLoopGroup.singleton)
     }
 }

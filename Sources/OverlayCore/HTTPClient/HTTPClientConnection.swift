@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OverlayProtocol
 
 /// A keep-alive HTTP/1.1 client connection, one request at a time. It runs
 /// over a Unix socket (overlayctl → daemon) or over whatever the caller puts
@@ -95,7 +96,7 @@ public final class HTTPClientConnection: Sendable {
     /// Sends a JSON body and decodes a JSON answer; 4xx/5xx become `APIError`.
     public func json<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none,
                                        as: Reply.Type, timeout: TimeAmount = .seconds(30)) async throws -> Reply {
-        let bytes = body.map { OverlayJSONBridge.encode($0) }
+        let bytes = body.map { OverlayJSON.encode($0) }
         let response = try await request(method, path, body: bytes, timeout: timeout)
         return try OverlayJSONBridge.decodeReply(response, as: Reply.self)
     }

@@ -1,10 +1,8 @@
 import Foundation
 import OverlayProtocol
 
-/// JSON in and out of HTTP bodies, with API errors surfaced as `APIError`.
+/// JSON replies out of HTTP bodies, with API errors surfaced as `APIError`.
 public enum OverlayJSONBridge {
-    public static func encode(_ value: some Encodable) -> [UInt8] { OverlayJSON.encode(value) }
-
     public static func decodeReply<Reply: Decodable>(_ response: HTTPClientConnection.Response, as: Reply.Type) throws -> Reply {
         let decoder = OverlayJSON.decoder()
         guard (200..<300).contains(Int(response.status.code)) else {

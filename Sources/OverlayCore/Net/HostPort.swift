@@ -34,6 +34,4 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible, Codable {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// True for an IPv4 or IPv6 literal rather than a DNS name.
-    public var isIPLiteral: Bool { IPv4Address(host) != nil || host.contains(":") }
 }

@@ -41,7 +41,6 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
     public var mask: UInt32 { ~UInt32(0) << (32 - prefix) }
     public var firstHost: IPv4Address { IPv4Address(base.value + 1) }
     public var lastHost: IPv4Address { IPv4Address((base.value | ~mask) - 1) }
-    public var hostCount: Int { Int(lastHost.value - firstHost.value + 1) }
 
     /// Usable for a node: inside the range, not the network or broadcast address.
     public func containsHost(_ address: IPv4Address) -> Bool {

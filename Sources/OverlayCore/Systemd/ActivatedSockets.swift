@@ -53,9 +53,6 @@ public final class ActivatedSockets: Sendable {
         return fd
     }
 
-    /// Names passed but not (yet) taken: systemd units naming a socket this daemon does not use.
-    public var untaken: [String] { byName.withLockedValue { $0.keys.sorted() } }
-
     /// When no socket named `control` was passed, a passed socket with a name
     /// outside `used` that is a listening Unix stream socket bound to
     /// `controlPath` is renamed `control`, and its old name returned. Such a

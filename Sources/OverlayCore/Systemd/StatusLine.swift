@@ -20,9 +20,6 @@ public final class StatusLine: Sendable {
         return changed
     }
 
-    /// What systemd shows now (the last text sent), if anything.
-    public var current: String? { last.withLockedValue { $0 } }
-
     /// Remembers `text` as sent along with READY=1.
     func sentWithReady(_ text: String?) { if let text { last.withLockedValue { $0 = text } } }
 }

@@ -28,9 +28,6 @@ final class NodeMetrics: Sendable {
         .init(peers, .gauge, labels: ["state"], help: "Peers by this node's view of them: up, down, unknown."),
     ]
 
-    static let failureReasons = ["timeout", "connect_timeout", "refused", "tls", "unreachable", "closed",
-                                 "refused_by_peer", "protocol", "invalid_endpoint"]
-
     /// Peers with an RTT series, so those that leave can have theirs removed.
     private let rttPeers = NIOLockedValueBox<Set<String>>([])
 

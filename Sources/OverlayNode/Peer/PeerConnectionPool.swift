@@ -42,8 +42,6 @@ final class PeerConnectionPool: Sendable {
         for c in stale { c.channel.close(promise: nil) }
     }
 
-    var count: Int { connections.withLockedValue { $0.count } }
-
     func closeAll() async {
         let all = connections.withLockedValue { pool in defer { pool = [:] }; return pool.values.map(\.connection) }
         for c in all { await c.close() }

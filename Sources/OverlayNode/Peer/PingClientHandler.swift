@@ -18,7 +18,6 @@ final class PingClientHandler: ChannelDuplexHandler {
 
     private var waiting: [UInt64: (sentAt: UInt64, promise: EventLoopPromise<PongReceipt>)] = [:]
     private var failure: (any Error)?
-    private(set) var unexpectedPongs = 0
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let out = unwrapOutboundIn(data)
@@ -37,10 +36,8 @@ final class PingClientHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .pong(let seq, let sentAt, let answeredAt):
-            guard let entry = waiting[seq], entry.sentAt == sentAt else {
-                unexpectedPongs += 1
-                return
-            }
+            // A late PONG (its PING already timed out) or a duplicate: ignored.
+            guard let entry = waiting[seq], entry.sentAt == sentAt else { return }
             waiting.removeValue(forKey: seq)
             let rtt = NIODeadline.now().uptimeNanoseconds &- sentAt
             entry.promise.succeed(PongReceipt(seq: seq, rttNanoseconds: rtt, answeredAtMillis: answeredAt))

@@ -125,9 +125,6 @@ final class PingScheduler: Sendable {
     /// Closes every held peer connection (shutdown).
     func closeConnections() async { await pool.closeAll() }
 
-    /// Peer connections currently held open (persistent mode).
-    var heldConnections: Int { pool.count }
-
     /// `count` PINGs over one connection, for `overlayctl ping`.
     func pingSeries(_ entry: RosterEntry, count: Int) async -> [PingResult] {
         // Read once: a reload during the series must not change what a timeout is.
@@ -148,7 +145,8 @@ final class PingScheduler: Sendable {
                 book.record(entry.name, fingerprint: entry.fingerprint) { $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
             } catch {
                 results.append(PingResult(seq: seq, rttMs: nil, error: error.description))
-                if error != .timeout(timeout) { break }
+                // A lost PONG ends only that PING; anything else ends the series.
+                guard case .timeout = error else { break }
             }
         }
         await connection.close()
