@@ -30,19 +30,23 @@ final class NodeMetrics: Sendable {
 
     /// Peers with an RTT series, so those that leave can have theirs removed.
     private let rttPeers = NIOLockedValueBox<Set<String>>([])
+    private let pingsSentCounter: Counter
+    private let pongsReceivedCounter: Counter
+    /// The values of the `state` label of the peers gauge.
+    private static let peerStates: [PeerHealth.State] = [.up, .down, .unknown]
 
     init() {
         _ = MetricsBootstrap.registry
-        _ = Counter(label: Self.pingsSent)
-        _ = Counter(label: Self.pongsReceived)
-        for state in ["up", "down", "unknown"] { Gauge(label: Self.peers, dimensions: [("state", state)]).record(0) }
+        pingsSentCounter = Counter(label: Self.pingsSent)
+        pongsReceivedCounter = Counter(label: Self.pongsReceived)
+        for state in Self.peerStates { Gauge(label: Self.peers, dimensions: [("state", state.rawValue)]).record(0) }
         Gauge(label: Self.controllerReachable).record(0)
     }
 
-    func exchangeStarted() { Counter(label: Self.pingsSent).increment() }
+    func exchangeStarted() { pingsSentCounter.increment() }
 
     func pong(peer: String, rttMilliseconds: Double) {
-        Counter(label: Self.pongsReceived).increment()
+        pongsReceivedCounter.increment()
         rttPeers.withLockedValue { _ = $0.insert(peer) }
         Timer(label: Self.rtt, dimensions: [("peer", peer)]).recordNanoseconds(Int64(rttMilliseconds * 1e6))
     }
@@ -71,8 +75,8 @@ final class NodeMetrics: Sendable {
             Gauge(label: Self.rosterAge).record(max(0, now.timeIntervalSince(received)))
         }
         Gauge(label: Self.controllerReachable).record(roster.controllerReachable ? 1 : 0)
-        for state in ["up", "down", "unknown"] {
-            Gauge(label: Self.peers, dimensions: [("state", state)]).record(peers.filter { $0.state == state }.count)
+        for state in Self.peerStates {
+            Gauge(label: Self.peers, dimensions: [("state", state.rawValue)]).record(peers.filter { $0.state == state.rawValue }.count)
         }
         let known = Set(peers.map(\.name))
         let gone = rttPeers.withLockedValue { tracked -> Set<String> in
