@@ -4,7 +4,7 @@ import OverlayTLS
 
 /// The dialing side of flow 3 on one connection: matches each PONG to its
 /// PING by sequence number. A PONG for an unknown or already answered
-/// sequence is late or duplicated and is counted, not taken as an answer.
+/// sequence is late or duplicated and is ignored, not taken as an answer.
 final class PingClientHandler: ChannelDuplexHandler {
     typealias InboundIn = PeerFrame
     typealias OutboundIn = Outgoing
@@ -16,20 +16,21 @@ final class PingClientHandler: ChannelDuplexHandler {
         var promise: EventLoopPromise<PongReceipt>
     }
 
-    private var waiting: [UInt64: (sentAt: UInt64, promise: EventLoopPromise<PongReceipt>)] = [:]
+    /// Outstanding PINGs by sequence: when sent, who waits, and the timer that abandons it.
+    private var waiting: [UInt64: (sentAt: UInt64, promise: EventLoopPromise<PongReceipt>, deadline: Scheduled<Void>)] = [:]
     private var failure: (any Error)?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let out = unwrapOutboundIn(data)
         if let failure { out.promise.fail(failure); promise?.fail(failure); return }
         let sentAt = NIODeadline.now().uptimeNanoseconds
-        waiting[out.seq] = (sentAt, out.promise)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let seq = out.seq
         let seconds = Double(out.timeout.nanoseconds) / 1e9
-        context.eventLoop.scheduleTask(in: out.timeout) {
+        let deadline = context.eventLoop.scheduleTask(in: out.timeout) {
             bound.value.abandon(seq: seq, with: PingError.timeout(seconds))
         }
+        waiting[out.seq] = (sentAt, out.promise, deadline)
         context.write(wrapOutboundOut(.ping(seq: out.seq, sentAt: sentAt)), promise: promise)
     }
 
@@ -39,6 +40,7 @@ final class PingClientHandler: ChannelDuplexHandler {
             // A late PONG (its PING already timed out) or a duplicate: ignored.
             guard let entry = waiting[seq], entry.sentAt == sentAt else { return }
             waiting.removeValue(forKey: seq)
+            entry.deadline.cancel()
             let rtt = NIODeadline.now().uptimeNanoseconds &- sentAt
             entry.promise.succeed(PongReceipt(seq: seq, rttNanoseconds: rtt, answeredAtMillis: answeredAt))
         case .error(let message):
@@ -67,7 +69,10 @@ final class PingClientHandler: ChannelDuplexHandler {
         if failure == nil { failure = error }
         let pending = waiting
         waiting = [:]
-        for (_, entry) in pending { entry.promise.fail(failure ?? error) }
+        for (_, entry) in pending {
+            entry.deadline.cancel()
+            entry.promise.fail(failure ?? error)
+        }
     }
 }
 
