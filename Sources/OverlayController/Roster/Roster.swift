@@ -25,6 +25,9 @@ public final class Roster: Sendable {
     struct State {
         var registered: [String: Registered] = [:]
         var active: [String: Member] = [:]
+        /// No active member's deadline is earlier (a lower bound, lowered on each heartbeat):
+        /// until then nothing can expire and `expire` returns at once.
+        var nextExpiry: NIODeadline = .distantFuture
         var counter: UInt64 = 0
         /// Last heartbeat per node, kept after it goes inactive for display.
         var seen: [String: Date] = [:]
@@ -82,6 +85,7 @@ public final class Roster: Sendable {
             expire(&s)
             s.seen[name] = now
             let previous = s.active.updateValue(Member(endpoint: endpoint, lastSeen: now, deadline: deadline), forKey: name)
+            s.nextExpiry = min(s.nextExpiry, deadline)
             // Joining or moving changes the roster; a plain heartbeat does not.
             if previous?.endpoint != endpoint { s.counter += 1 }
             return version(s)
@@ -148,8 +152,10 @@ public final class Roster: Sendable {
 
     private func expire(_ s: inout State) {
         let now = NIODeadline.now()
+        guard now >= s.nextExpiry else { return }
         let before = s.active.count
         s.active = s.active.filter { $0.value.deadline > now }
+        s.nextExpiry = s.active.values.lazy.map(\.deadline).min() ?? .distantFuture
         if s.active.count != before { s.counter += 1 }
     }
 
