@@ -78,7 +78,6 @@ struct ControllerCommand: AsyncParsableCommand {
         do {
             try await DaemonLauncher.run(program: "overlayd-controller",
                                          configuration: { try ControllerConfiguration.resolve(flags: settings, configFile: configFile) },
-                                         logLevel: { $0.logLevel },
                                          makeDaemon: { ControllerDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
             throw ExitCode.failure

@@ -102,7 +102,6 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             try await DaemonLauncher.run(program: "overlayd-node",
                                          configuration: { try NodeConfiguration.resolve(flags: settings, configFile: configFile) },
-                                         logLevel: { $0.logLevel },
                                          makeDaemon: { NodeDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
             throw ExitCode.failure

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OverlayCore
 
 /// The controller under systemd: its STATUS= line, and what a SIGHUP reload
@@ -8,6 +9,8 @@ extension ControllerDaemon: ManagedDaemon {
     public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.api] }
 
     public static func controlSocketPath(in configuration: ControllerConfiguration) -> String { configuration.socketPath }
+
+    public static func logLevel(in configuration: ControllerConfiguration) -> Logger.Level { configuration.logLevel }
 
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(ControllerStatusText.make)

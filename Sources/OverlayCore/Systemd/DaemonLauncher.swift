@@ -16,7 +16,6 @@ public enum DaemonLauncher {
     public static func run<Daemon: ManagedDaemon>(
         program: String,
         configuration load: @escaping @Sendable () throws -> Daemon.Configuration,
-        logLevel: @escaping @Sendable (Daemon.Configuration) -> Logger.Level,
         makeDaemon: (Daemon.Configuration, Logger, DaemonContext) throws -> Daemon
     ) async throws(Failed) {
         let notifier = SystemdNotifier()
@@ -24,7 +23,7 @@ public enum DaemonLauncher {
         let readiness = ReadinessReporter(notifier: notifier) { daemonBox.withLockedValue { $0 }?.statusLine() }
         do {
             let configuration = try load()
-            let logger = LogSetup.bootstrap(label: program, level: logLevel(configuration))
+            let logger = LogSetup.bootstrap(label: program, level: Daemon.logLevel(in: configuration))
             let sockets = ActivatedSockets.fromEnvironment()
             let controlPath = Daemon.controlSocketPath(in: configuration)
             if let name = sockets.adoptControl(boundTo: controlPath, except: Daemon.activatedSocketNames) {
@@ -49,7 +48,7 @@ public enum DaemonLauncher {
                 services.append(.init(service: watchdog))
             }
             services.append(.init(service: daemon))
-            services.append(.init(service: ReloadOnHangup(daemon: daemon, load: load, logLevel: logLevel,
+            services.append(.init(service: ReloadOnHangup(daemon: daemon, load: load,
                                                          readiness: readiness, logger: logger)))
             // Last, so it is shut down first: STOPPING=1 goes out as soon as SIGTERM arrives.
             services.append(.init(service: readiness))

@@ -16,6 +16,9 @@ public protocol ManagedDaemon: Service {
     /// socket bound there but not named `control` is adopted as the control socket.
     static func controlSocketPath(in configuration: Configuration) -> String
 
+    /// The log level `configuration` asks for, set at start and again on each reload.
+    static func logLevel(in configuration: Configuration) -> Logger.Level
+
     /// The `STATUS=` text, e.g. `3/3 peers up, roster v42`; nil until ready.
     func statusLine() -> String?
 

@@ -9,7 +9,6 @@ import UnixSignals
 struct ReloadOnHangup<Daemon: ManagedDaemon>: Service {
     let daemon: Daemon
     let load: @Sendable () throws -> Daemon.Configuration
-    let logLevel: @Sendable (Daemon.Configuration) -> Logger.Level
     let readiness: ReadinessReporter
     let logger: Logger
 
@@ -30,7 +29,7 @@ struct ReloadOnHangup<Daemon: ManagedDaemon>: Service {
         do {
             let configuration = try load()
             let report = try await daemon.reload(to: configuration)
-            LogSetup.setLevel(logLevel(configuration))
+            LogSetup.setLevel(Daemon.logLevel(in: configuration))
             var metadata: Logger.Metadata = ["event": "reload", "changed": "\(report.applied.isEmpty ? "nothing" : report.applied.joined(separator: ","))"]
             if !report.needRestart.isEmpty { metadata["needs_restart"] = "\(report.needRestart.joined(separator: ","))" }
             logger.notice("configuration reloaded", metadata: metadata)

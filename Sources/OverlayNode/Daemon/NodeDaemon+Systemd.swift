@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OverlayCore
 
 /// The node under systemd: its STATUS= line, and what a SIGHUP reload may
@@ -8,6 +9,8 @@ extension NodeDaemon: ManagedDaemon {
     public static var activatedSocketNames: Set<String> { [ActivatedSockets.control, ActivatedSockets.peer] }
 
     public static func controlSocketPath(in configuration: NodeConfiguration) -> String { configuration.socketPath }
+
+    public static func logLevel(in configuration: NodeConfiguration) -> Logger.Level { configuration.logLevel }
 
     public func statusLine() -> String? {
         running.withLockedValue { $0 }.map(NodeStatusText.make)
