@@ -112,7 +112,7 @@ import Testing
         #expect(view(m, names, brokenOnly: true).pairs.allSatisfy { $0.from != "carol" },
                 "one flag, not carol's two unknown pairs")
         #expect(m.counters.reports == 2, "a poll without a report is not a report")
-        #expect(m.counters.fullRequests == 0, "a node that never reports is asked every poll, but that is not counted")
+        #expect(m.counters.fullReportRequests == 0, "a node that never reports is asked every poll, but that is not counted")
 
         _ = m.ingest(reporter: "carol", report: HealthReport(seq: 1, full: true, entries: [up("alice"), up("bob")]), now: now)
         #expect(try #require(view(m, names).nodes.first { $0.name == "carol" }).flags.isEmpty)
@@ -137,7 +137,7 @@ import Testing
             #expect(!m.ingest(reporter: reporter, report: nil, now: now).sendFull,
                     "\(reporter)'s column on alice is what it counts as delivered: no full report needed")
         }
-        #expect(m.counters.fullRequests == 0)
+        #expect(m.counters.fullReportRequests == 0)
         #expect(m.ingest(reporter: "alice", report: nil, now: now).sendFull, "the returning node has no row, so no baseline")
         let before = view(m, names)
         #expect(before.pairs.filter { $0.to == "alice" }.allSatisfy { $0.state == .up }, "\(before.pairs.filter { $0.to == "alice" })")

@@ -41,20 +41,12 @@ final class MeshMatrix: Sendable {
         var rows: [UInt32: Row]
     }
 
-    /// Totals since start, for status and metrics.
-    struct Counters: Sendable, Equatable {
-        var reports = 0
-        var fullReports = 0
-        var entries = 0
-        var fullRequests = 0
-    }
-
     private struct State {
         var numbers: [String: UInt32] = [:]
         var rows: [UInt32: Row] = [:]
         var active: Set<UInt32> = []
         var activeVersion: String?
-        var counters = Counters()
+        var counters = MeshStats()
     }
 
     private let state = NIOLockedValueBox(State())
@@ -109,7 +101,7 @@ final class MeshMatrix: Sendable {
             let sendFull = row.baseline == nil
             let keepsRow = report != nil || existing != nil
             // A node that polls without ever reporting (an older overlayd-node) is asked every time; that is no request worth counting.
-            if sendFull && keepsRow { s.counters.fullRequests += 1 }
+            if sendFull && keepsRow { s.counters.fullReportRequests += 1 }
             if keepsRow { s.rows[me] = row }
             var reachableBy = 0
             for (other, r) in s.rows where other != me && s.active.contains(other) && r.isUp(me) { reachableBy += 1 }
@@ -123,7 +115,7 @@ final class MeshMatrix: Sendable {
         state.withLockedValue { Snapshot(numbers: $0.numbers, rows: $0.rows) }
     }
 
-    var counters: Counters { state.withLockedValue { $0.counters } }
+    var counters: MeshStats { state.withLockedValue { $0.counters } }
 
     /// How many pairs between active nodes are reported `down`: O(rows + broken pairs), not O(N²).
     func downPairCount() -> Int {

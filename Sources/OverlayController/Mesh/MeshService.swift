@@ -48,19 +48,16 @@ public final class MeshService: Sendable {
     }
 
     /// Health-report totals since the controller started.
-    public var stats: MeshStats {
-        let c = matrix.counters
-        return MeshStats(reports: c.reports, fullReports: c.fullReports, entries: c.entries, fullReportRequests: c.fullRequests)
-    }
+    public var stats: MeshStats { matrix.counters }
 }
 
 /// Health-report totals since the controller started (for metrics).
 public struct MeshStats: Sendable, Equatable {
     /// Roster requests that carried a report, of which full ones.
-    public var reports: Int
-    public var fullReports: Int
+    public var reports = 0
+    public var fullReports = 0
     /// Per-peer entries received.
-    public var entries: Int
+    public var entries = 0
     /// Answers that asked a node for a full report (no baseline for it).
-    public var fullReportRequests: Int
+    public var fullReportRequests = 0
 }

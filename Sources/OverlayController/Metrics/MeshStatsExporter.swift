@@ -18,7 +18,7 @@ final class MeshStatsExporter: Sendable {
         .init(fullRequests, .counter, help: "Roster answers that asked a node for a full health report (no baseline for it)."),
     ]
 
-    private let last = NIOLockedValueBox(MeshStats(reports: 0, fullReports: 0, entries: 0, fullReportRequests: 0))
+    private let last = NIOLockedValueBox(MeshStats())
 
     init() {
         _ = MetricsBootstrap.registry
