@@ -7,14 +7,6 @@ import OverlayProtocol
 /// ("health" sorts before "nodes", "unchanged" and "version").
 enum RosterBodyWithHealth {
     static func splice(_ reply: HealthReportReply, into body: [UInt8]) -> [UInt8] {
-        guard body.first == UInt8(ascii: "{"), body.count > 2 else { return body }
-        var out = [UInt8]()
-        out.reserveCapacity(body.count + 96)
-        out.append(UInt8(ascii: "{"))
-        out.append(contentsOf: Array(#""health":"#.utf8))
-        out.append(contentsOf: OverlayJSON.encode(reply))
-        out.append(UInt8(ascii: ","))
-        out.append(contentsOf: body.dropFirst())
-        return out
+        OverlayJSON.prepending(member: "health", value: OverlayJSON.encode(reply), to: body)
     }
 }

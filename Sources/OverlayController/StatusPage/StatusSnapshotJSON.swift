@@ -15,12 +15,7 @@ enum StatusSnapshotJSON {
 
     static func encode(mesh: StatusMesh, network: StatusNetworkSummary, roster: [StatusRosterNode]) -> [UInt8] {
         let rest = OverlayJSON.encode(Rest(meshBrokenOnly: mesh.brokenOnly, network: network, roster: roster))
-        var out = [UInt8]()
-        out.reserveCapacity(mesh.json.count + rest.count + 16)
-        out.append(contentsOf: Array(#"{"mesh":"#.utf8))
-        out.append(contentsOf: mesh.json)
-        out.append(UInt8(ascii: ","))
-        out.append(contentsOf: rest.dropFirst())
+        var out = OverlayJSON.prepending(member: "mesh", value: mesh.json, to: rest)
         out.append(0x0A)
         return out
     }

@@ -20,6 +20,21 @@ public enum OverlayJSON {
         // Encoding our own value types cannot fail.
         Array((try? encoder(pretty: pretty).encode(value)) ?? Data("{}".utf8))
     }
+
+    /// `object` (an encoded, non-empty JSON object) with `"key":value` added
+    /// as its first member, without decoding it: for a large body encoded
+    /// once and a small per-answer member. Keys stay sorted when `key` sorts
+    /// before every key of `object`. Anything else is returned unchanged.
+    public static func prepending(member key: String, value: [UInt8], to object: [UInt8]) -> [UInt8] {
+        guard object.first == UInt8(ascii: "{"), object.count > 2 else { return object }
+        var out = [UInt8]()
+        out.reserveCapacity(object.count + key.utf8.count + value.count + 4)
+        out.append(contentsOf: Array("{\"\(key)\":".utf8))
+        out.append(contentsOf: value)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: object.dropFirst())
+        return out
+    }
 }
 
 /// Every 4xx/5xx body: a stable machine code and a sentence for a person.
