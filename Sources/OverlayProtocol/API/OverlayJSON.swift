@@ -28,7 +28,7 @@ public enum OverlayJSON {
     public static func prepending(member key: String, value: [UInt8], to object: [UInt8]) -> [UInt8] {
         guard object.first == UInt8(ascii: "{"), object.count > 2 else { return object }
         var out = [UInt8]()
-        out.reserveCapacity(object.count + key.utf8.count + value.count + 4)
+        out.reserveCapacity(object.count + key.utf8.count + value.count + 8)  // {"key": , and room for a newline
         out.append(contentsOf: Array("{\"\(key)\":".utf8))
         out.append(contentsOf: value)
         out.append(UInt8(ascii: ","))
