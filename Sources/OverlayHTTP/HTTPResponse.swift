@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import OverlayProtocol
 
@@ -22,5 +23,21 @@ public struct HTTPResponse: Sendable, Error {
 
     public static func error(_ status: HTTPResponseStatus, _ code: String, _ message: String) -> HTTPResponse {
         json(APIError(code, message), status: status)
+    }
+
+    /// Writes this response on a server channel (head with its length, body,
+    /// end), closing the connection after it unless `keepAlive`. On the event loop.
+    func write(to context: ChannelHandlerContext, version: HTTPVersion, keepAlive: Bool) {
+        var headers = self.headers
+        headers.replaceOrAdd(name: "content-length", value: String(body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        if !body.isEmpty {
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if !keepAlive {
+            done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        }
     }
 }

@@ -24,7 +24,7 @@ public enum MetricsEndpoint {
             let server = try await HTTPServer.bind(plainHost: address.host, port: address.port, router: router,
                                                    group: group, logger: logger)
             logger.notice("serving Prometheus metrics", metadata: [
-                "metrics.listen": "\(HostPort(host: address.host, port: server.port ?? address.port))",
+                "metrics_listen": "\(HostPort(host: address.host, port: server.port ?? address.port))",
             ])
             return server
         } catch {

@@ -51,14 +51,7 @@ final class RequestAggregator: ChannelInboundHandler, RemovableChannelHandler {
         let response = HTTPResponse.error(.payloadTooLarge, "body_too_large",
                                           "request body of \(size) bytes exceeds the \(maxBodyBytes)-byte limit")
         context.fireUserInboundEventTriggered(RejectedRequest(head: head, status: response.status, message: "body too large (\(size) bytes)"))
-        var headers = response.headers
-        headers.add(name: "content-length", value: String(response.body.count))
-        headers.add(name: "connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            channel.close(promise: nil)
-        }
+        response.write(to: context, version: .http1_1, keepAlive: false)
     }
 }
 

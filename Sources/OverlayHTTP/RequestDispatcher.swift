@@ -24,11 +24,8 @@ final class RequestDispatcher: ChannelInboundHandler {
         if case TLSUserEvent.handshakeCompleted(let peer, _, _)? = event as? TLSUserEvent {
             self.peer = peer
         } else if let rejected = event as? RejectedRequest {
-            logger.warning("request refused", metadata: [
-                "event": "request-refused", "method": "\(rejected.head?.method.rawValue ?? "?")", "path": "\(rejected.head?.uri ?? "?")",
-                "status": "\(rejected.status.code)", "peer": "\(peer?.name ?? "-")",
-                "address": "\(context.channel.remoteAddress?.description ?? "local")", "error": "\(rejected.message)",
-            ])
+            logRefused(logger, method: rejected.head?.method.rawValue ?? "?", path: rejected.head?.uri ?? "?",
+                       status: rejected.status, peer: peer, address: context.channel.remoteAddress, error: rejected.message)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -41,44 +38,27 @@ final class RequestDispatcher: ChannelInboundHandler {
         let version = aggregated.head.version
         let router = self.router
         let logger = self.logger
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         Task {
             let response = await router.handle(request)
             if response.status.code >= 400 {
                 let message = (try? OverlayJSON.decoder().decode(APIError.self, from: .init(response.body)))?.message ?? ""
-                logger.warning("request refused", metadata: [
-                    "event": "request-refused", "method": "\(request.method.rawValue)", "path": "\(request.path)",
-                    "status": "\(response.status.code)", "peer": "\(request.peer?.name ?? "-")",
-                    "address": "\(request.remoteAddress?.description ?? "local")", "error": "\(message)",
-                ])
+                logRefused(logger, method: request.method.rawValue, path: request.path, status: response.status,
+                           peer: request.peer, address: request.remoteAddress, error: message)
             }
             eventLoop.execute {
-                let (handler, context) = bound.value
-                handler.write(context: context, response: response, version: version, keepAlive: keepAlive)
+                response.write(to: bound.value, version: version, keepAlive: keepAlive)
             }
         }
     }
 
-    private func write(context: ChannelHandlerContext, response: HTTPResponse, version: HTTPVersion, keepAlive: Bool) {
-        var headers = response.headers
-        headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
-        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
-        if !response.body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
-        }
-    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let tls = error as? TLSError {
             if tls != .uncleanShutdown {
                 logger.warning("TLS connection refused", metadata: [
-                    "peer.address": "\(context.channel.remoteAddress?.description ?? "?")", "reason": "\(tls)",
+                    "event": "tls-refused", "address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(tls)",
                 ])
             }
         } else {
@@ -86,4 +66,13 @@ final class RequestDispatcher: ChannelInboundHandler {
         }
         context.close(promise: nil)
     }
+}
+
+/// One line per refused request, whether the aggregator refused it or a route did.
+private func logRefused(_ logger: Logger, method: String, path: String, status: HTTPResponseStatus,
+                        peer: PeerIdentity?, address: SocketAddress?, error: String) {
+    logger.warning("request refused", metadata: [
+        "event": "request-refused", "method": "\(method)", "path": "\(path)", "status": "\(status.code)",
+        "peer": "\(peer?.name ?? "-")", "address": "\(address?.description ?? "local")", "error": "\(error)",
+    ])
 }

@@ -41,8 +41,8 @@ struct ControllerNetwork {
             range = try c.network ?? IPv4Network(parsing: ControllerConfiguration.defaultNetwork)
             try store.setMeta("network", range.description)
             logger.notice("adopted the operator's CA from the state directory as this network's CA", metadata: [
-                "network": "\(range)", "ca.subject": "\(ca.certificate.commonName ?? "?")",
-                "ca.sha256": "\(ca.certificate.fingerprint)", "ca.not_after": "\(ca.certificate.notAfter)",
+                "event": "ca-adopted", "network": "\(range)", "ca_subject": "\(ca.certificate.commonName ?? "?")",
+                "ca_sha256": "\(ca.certificate.fingerprint)", "ca_not_after": "\(ca.certificate.notAfter)",
             ])
         } else if files.fileExists(atPath: caKey) {
             throw ControllerError.cannotAdoptCA("\(caKey) has no certificate next to it: copy the CA certificate to \(caCert) (certs/make-ca.sh writes both), or move ca.key away to start a new network")
