@@ -117,9 +117,21 @@ uninstall:
 demo: build
 	OVERLAYD_BIN="$(BIN)" ./scripts/demo.sh
 
+# BENCH_ARGS="dataplane [--runs N] [--time S] [--only ...]" runs Benchmarks/dataplane.sh (as root:
+# network namespaces and TUN devices) with the release binaries; anything else goes to overlayd-bench.
 bench: deps
-	$(SWIFT) build -c release
-	$$($(SWIFT) build -c release --show-bin-path)/overlayd-bench $(BENCH_ARGS)
+	@set -- $(BENCH_ARGS); \
+	if [ "$${1:-}" = dataplane ]; then \
+	  shift; \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make bench BENCH_ARGS=dataplane needs root (network namespaces, a veth pair, TUN devices, apt-get): run it as root" >&2; exit 1; \
+	  fi; \
+	  $(SWIFT) build -c release && \
+	  OVERLAYD_BIN="$$($(SWIFT) build -c release --show-bin-path)" ./Benchmarks/dataplane.sh "$$@"; \
+	else \
+	  $(SWIFT) build -c release && \
+	  "$$($(SWIFT) build -c release --show-bin-path)/overlayd-bench" "$$@"; \
+	fi
 
 clean:
 	rm -rf .build

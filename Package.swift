@@ -43,6 +43,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CTun",
+            path: "Sources/CTun"
+        ),
+        .target(
+            name: "OverlayDataPlane",
+            dependencies: [
+                "CTun", "OverlayTLS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "OverlayProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +106,7 @@ let package = Package(
             name: "OverlayNode",
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
-                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP",
+                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP", "OverlayDataPlane",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,6 +148,10 @@ let package = Package(
             ],
             path: "Benchmarks/overlayd-bench",
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OverlayDataPlaneTests",
+            dependencies: ["OverlayDataPlane", "OverlayTLS", "CTun"]
         ),
         .testTarget(
             name: "OverlayTLSTests",

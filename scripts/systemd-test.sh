@@ -8,19 +8,30 @@
 # container with `make install DESTDIR=/proc/PID/root`, then checks: the
 # sysusers file makes the user; the controller and overlayd-node@alice/@bob
 # come up `active (running)` once READY and answer on their control sockets;
-# `systemctl status` shows their STATUS lines; `overlayctl peers` on alice
-# shows bob up; the journal holds alice's PONGs from bob with their fields; the
-# passphrases arrive through LoadCredentialEncrypted=; a stopped (SIGSTOP)
-# alice is restarted by the watchdog; `systemctl stop` leaves no socket; the
-# controller's control socket activates it; a second install keeps the configs.
+# alice runs with CAP_NET_ADMIN alone and /dev/net/tun in a /dev of her own,
+# and has her TUN, ovl0, up with mtu 1420 and her overlay IP; bob, a
+# `tun = "off"` node with the drop-in of docs/operations.md, has no capability
+# and no TUN; `systemctl status` shows their STATUS lines; `overlayctl peers`
+# on alice shows bob up; the journal holds alice's PONGs from bob with their
+# fields; the passphrases arrive through LoadCredentialEncrypted=; a stopped
+# (SIGSTOP) alice is restarted by the watchdog and makes ovl0 again;
+# `systemctl stop` leaves no socket and no ovl0; the controller's control
+# socket activates it; a second install keeps the configs.
+#
+# The mirror for debootstrap is OVERLAYD_TEST_MIRROR, or else the first Debian
+# archive in this machine's apt sources; there is no built-in one. When none
+# is found, or it does not serve bookworm, the test fails (exit 1) and says
+# what it read.
 #
 # Skips (exit 0, one SKIP line saying why) where no container can start: not
-# root, no systemd-nspawn/debootstrap, no Debian mirror. Any failed check exits
+# root, no systemd-nspawn/debootstrap, no /dev/net/tun. Any failed check exits
 # 1 and shows the unit's status and journal.
 #
 # Environment: OVERLAYD_TEST_HOLD=1 keeps a failed run's container for
-# inspection (nsenter -t PID -a); OVERLAYD_TEST_CACHE (default /var/cache/overlayd-test) holds the
-# root image; OVERLAYD_TEST_MIRROR overrides the mirror taken from apt.
+# inspection (nsenter -t PID -a); OVERLAYD_TEST_CACHE (default
+# /var/cache/overlayd-test) holds the root image; OVERLAYD_TEST_MIRROR is the
+# Debian mirror (default: from apt's sources); OVERLAYD_TEST_SKIP_TUN=1 leaves
+# out the TUN checks, for a node binary without a data plane.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,26 +49,98 @@ skip() { printf 'SKIP systemd-test: %s\n' "$*"; exit 0; }
 for tool in systemd-nspawn debootstrap nsenter jq; do
     command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed (make deps installs it)"
 done
+[ -c /dev/net/tun ] || skip "/dev/net/tun is missing on this host (modprobe tun), so no node can have its TUN interface"
+# OVERLAYD_TEST_SKIP_TUN=1: for a node binary without a data plane yet (no
+# --tun, no `tun` config key): leaves out the ovl0 checks and bob's `tun = "off"`.
+SKIP_TUN=${OVERLAYD_TEST_SKIP_TUN:-}
 
+# The Debian archive to debootstrap from: OVERLAYD_TEST_MIRROR, or the first
+# archive this machine's apt already uses for Debian (never a built-in host
+# name: the test must use the mirror the machine is set up for, or fail).
+# Read: one-line entries in /etc/apt/sources.list and sources.list.d/*.list,
+# and deb822 stanzas in sources.list.d/*.sources. Only `deb` entries count,
+# not `deb-src`, commented-out ones or stanzas with `Enabled: no`. An entry for
+# the suite bookworm wins; else the first for a plain suite name (a codename
+# such as trixie, or stable/testing/sid: no -updates, -security, ...) whose
+# URI does not name a security archive. Whether it carries bookworm is
+# checked below, before debootstrap uses it.
+APT_SOURCES=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
+apt_entries() { # prints "URI SUITE" for each enabled deb entry, in apt's file order
+    local f
+    for f in "${APT_SOURCES[@]}"; do
+        [ -f "$f" ] || continue
+        case $f in
+            *.sources)
+                # deb822: stanzas separated by blank lines; URIs and Suites may
+                # hold several values, continuation lines start with blanks.
+                awk '
+                    function flush(   i, j, nu, ns, u, s) {
+                        if (types ~ /(^|[ \t])deb([ \t]|$)/ && tolower(enabled) != "no") {
+                            nu = split(uris, u, /[ \t]+/); ns = split(suites, s, /[ \t]+/)
+                            for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++)
+                                if (u[i] != "" && s[j] != "") print u[i], s[j]
+                        }
+                        types = uris = suites = enabled = ""; key = ""
+                    }
+                    /^[ \t]*#/ { next }
+                    /^[ \t]*$/ { flush(); next }
+                    /^[ \t]/ { if (key == "uris") uris = uris " " $0; else if (key == "suites") suites = suites " " $0; else if (key == "types") types = types " " $0; next }
+                    {
+                        key = tolower($0); sub(/:.*/, "", key)
+                        val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+                        if (key == "types") types = val
+                        else if (key == "uris") uris = val
+                        else if (key == "suites") suites = val
+                        else if (key == "enabled") enabled = val
+                    }
+                    END { flush() }
+                ' "$f" ;;
+            *)
+                # deb [ options ] URI SUITE COMPONENT...
+                sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" | awk '$1 == "deb" && NF >= 3 { print $2, $3 }' ;;
+        esac
+    done
+}
 mirror() {
-    if [ -n "${OVERLAYD_TEST_MIRROR:-}" ]; then echo "$OVERLAYD_TEST_MIRROR"; return; fi
-    # The first Debian (not security) archive apt uses, in either sources format.
+    if [ -n "${OVERLAYD_TEST_MIRROR:-}" ]; then echo "${OVERLAYD_TEST_MIRROR%/}"; return; fi
     local m
-    m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-        | sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) .*/\2/p' | grep -v security | head -n1)
-    [ -n "$m" ] || m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
-        | sed -n 's/^URIs: *\([^ ]*\).*/\1/p' | grep -v security | head -n1)
-    echo "${m:-http://deb.debian.org/debian}"
+    m=$(apt_entries | awk '$2 == "bookworm" { print $1; exit }')
+    [ -n "$m" ] || m=$(apt_entries | awk '$2 ~ /^[a-z]+$/ && $1 !~ /security/ { print $1; exit }')
+    echo "${m%/}"
+}
+# Fails (exit 1: a test that skips for want of a mirror would hide that the
+# units were never tested) and says what it read.
+no_mirror() { # REASON
+    say "FAIL systemd-test: $1"
+    say "  The root image is made with debootstrap from a Debian mirror: OVERLAYD_TEST_MIRROR"
+    say "  (${OVERLAYD_TEST_MIRROR:+set to $OVERLAYD_TEST_MIRROR}${OVERLAYD_TEST_MIRROR:-not set}), else the first Debian archive in apt's sources. Read:"
+    local f seen=
+    for f in "${APT_SOURCES[@]}"; do
+        [ -f "$f" ] || continue
+        seen=1
+        say "    $f: $(apt_entries_of "$f")"
+    done
+    [ -n "$seen" ] || say "    nothing: none of /etc/apt/sources.list, /etc/apt/sources.list.d/*.list, /etc/apt/sources.list.d/*.sources exists"
+    say "  Set OVERLAYD_TEST_MIRROR to a Debian archive URL that carries bookworm (one with dists/bookworm/Release), e.g."
+    say "    sudo OVERLAYD_TEST_MIRROR=http://MIRROR-HOST/debian make systemd-test"
+    exit 1
+}
+apt_entries_of() { # FILE: its deb entries on one line, or why it has none
+    local out
+    out=$(APT_SOURCES=("$1"); apt_entries | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
+    echo "${out:-no enabled deb entry}"
 }
 MIRROR=$(mirror)
+[ -n "$MIRROR" ] || no_mirror "no Debian mirror found in apt's sources and OVERLAYD_TEST_MIRROR is not set"
 
 # --- the root image ---------------------------------------------------------
 
 # systemd, what the operator's commands here use (kill for ExecReload=,
-# useradd, runuser), and the shared libraries the release binaries load
-# besides libc (`ldd`: OpenSSL, SQLite, libsystemd, zlib, libstdc++); the
-# installed binaries are checked with ldd inside the container.
-PACKAGES=dbus,libgcc-s1,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,procps,systemd,util-linux,zlib1g
+# useradd, runuser, ip for the nodes' TUN interfaces), and the shared
+# libraries the release binaries load besides libc (`ldd`: OpenSSL, SQLite,
+# libsystemd, zlib, libstdc++); the installed binaries are checked with ldd
+# inside the container.
+PACKAGES=dbus,iproute2,libgcc-s1,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,procps,systemd,util-linux,zlib1g
 KEY=$(printf 'bookworm minbase %s %s\n' "$MIRROR" "$PACKAGES" | sha256sum | cut -c1-16)
 ROOT=$CACHE/bookworm-$KEY
 WORK=$(mktemp -d /tmp/overlayd-systemd-test.XXXXXX)
@@ -84,8 +167,8 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 if [ ! -e "$ROOT/.complete" ]; then
-    curl -fsS -o /dev/null --max-time 20 "$MIRROR/dists/bookworm/Release" \
-        || skip "the Debian mirror $MIRROR is not reachable, so no root image can be made (set OVERLAYD_TEST_MIRROR)"
+    curl -fsS -o /dev/null --max-time 20 "$MIRROR/dists/bookworm/Release" 2>"$WORK/curl.err" \
+        || no_mirror "the mirror $MIRROR has no bookworm or is not reachable ($(cat "$WORK/curl.err")), so no root image can be made"
     mkdir -p "$CACHE"
     exec 9>"$CACHE/.lock"
     flock 9    # another run may be making the same root
@@ -132,8 +215,16 @@ pass "release build ($((SECONDS - t0)) s)"
             echo "$BASHPID" >"/sys/fs/cgroup/$h/$MACHINE/cgroup.procs" 2>/dev/null || true
         fi
     done
+    # The nodes' TUN: nspawn already copies /dev/net/tun into the container's
+    # /dev and, with --private-network, keeps CAP_NET_ADMIN in its bounding
+    # set (otherwise it drops it); both are asked for here anyway, so that the
+    # container keeps them whatever the defaults, and alice's unit (its
+    # AmbientCapabilities= and DeviceAllow=) is what decides. The container
+    # has no user namespace of its own: its network namespace belongs to the
+    # initial user namespace, as a host's does.
     exec systemd-nspawn -D "$ROOT" --boot --machine="$MACHINE" --register=no --keep-unit \
-        --console=pipe --volatile=overlay --private-network </dev/null >"$WORK/nspawn.log" 2>&1
+        --console=pipe --volatile=overlay --private-network \
+        --capability=CAP_NET_ADMIN --bind=/dev/net/tun </dev/null >"$WORK/nspawn.log" 2>&1
 ) &
 NSPAWN=$!
 
@@ -307,6 +398,14 @@ EOF
 }
 node_conf alice 7444
 node_conf bob 7445
+# alice runs the shipped unit with the default TUN, ovl0. bob is the
+# control-plane-only node of docs/operations.md: `tun = "off"` and the drop-in
+# that takes the capability away, as the docs write it. (Two nodes in one
+# network namespace could not both have ovl0 anyway.)
+[ -n "$SKIP_TUN" ] || echo 'tun = "off"' >>"$DEST/etc/overlayd/node/bob.conf"
+mkdir -p "$DEST/etc/systemd/system/overlayd-node@bob.service.d"
+printf '[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\nPrivateUsers=yes\nBindPaths=\nDeviceAllow=\n' \
+    >"$DEST/etc/systemd/system/overlayd-node@bob.service.d/no-tun.conf"
 # A short watchdog for alice, so the SIGSTOP check below is quick.
 mkdir -p "$DEST/etc/systemd/system/overlayd-node@alice.service.d"
 printf '[Service]\nWatchdogSec=3s\n' >"$DEST/etc/systemd/system/overlayd-node@alice.service.d/test-watchdog.conf"
@@ -314,6 +413,56 @@ E systemctl daemon-reload
 
 start_and_check overlayd-node@alice.service --node alice
 start_and_check overlayd-node@bob.service --node bob
+
+# --- alice's TUN, and what the unit gives her for it ------------------------
+
+ALICE=overlayd-node@alice.service
+BOB=overlayd-node@bob.service
+caps() { # UNIT: the main process's effective, ambient and bounding capability sets
+    E awk '/^Cap(Eff|Amb|Bnd):/ { printf "%s%s", sep, $2; sep = " " }' "/proc/$(show "$1" MainPID)/status"
+}
+NET_ADMIN=0000000000001000 # 1 << CAP_NET_ADMIN (12)
+NONE=0000000000000000
+[ "$(caps $ALICE)" = "$NET_ADMIN $NET_ADMIN $NET_ADMIN" ] \
+    || fail $ALICE "alice's CapEff/CapAmb/CapBnd are $(caps $ALICE), not CAP_NET_ADMIN ($NET_ADMIN) alone in each"
+in_alice() { E nsenter -t "$(show $ALICE MainPID)" -m "$@"; } # COMMAND...: in alice's mount namespace
+[ "$(in_alice stat -c %d:%i /dev)" != "$(E stat -c %d:%i /dev)" ] \
+    || fail $ALICE "alice sees the container's /dev, not one of her own (PrivateDevices=yes)"
+in_alice test -c /dev/net/tun || fail $ALICE "alice's own /dev has no /dev/net/tun: BindPaths= did not bring it in"
+# The device cgroup itself is not enforced in this container (its devices
+# hierarchy is read-only, so systemd inside cannot use it): what systemd would
+# apply is checked instead.
+[ "$(show $ALICE DevicePolicy)" = closed ] && show $ALICE DeviceAllow | grep -qx '/dev/net/tun rw' \
+    || fail $ALICE "alice's device policy is '$(show $ALICE DevicePolicy)' with '$(show $ALICE DeviceAllow)', not closed with /dev/net/tun rw"
+pass "alice runs with CAP_NET_ADMIN alone (effective, ambient, bounding), /dev/net/tun in a /dev of her own, DevicePolicy=closed + DeviceAllow=/dev/net/tun rw"
+[ "$(caps $BOB)" = "$NONE $NONE $NONE" ] \
+    || fail $BOB "bob's no-tun drop-in left capabilities: CapEff/CapAmb/CapBnd $(caps $BOB)"
+pass "bob (tun = \"off\" and the no-tun drop-in of docs/operations.md) runs with no capability at all"
+
+ALICE_IP=$(E overlayctl status --node alice --json | jq -r .overlayIP)
+ALICE_PREFIX=$(E overlayctl status --node alice --json | jq -r '.network | split("/")[1]')
+tuns() { E ip -j link show type tun | jq -r '[.[].ifname] | join(" ")'; }
+# ovl0 as `ip` shows it: up, MTU 1420, alice's overlay IP with the network's prefix.
+ovl0_ok() {
+    E ip -j addr show dev ovl0 | jq -e --arg ip "$ALICE_IP" --argjson prefix "$ALICE_PREFIX" \
+        '.[0] | .mtu == 1420 and (.flags | index("UP")) != null
+               and any(.addr_info[]; .family == "inet" and .local == $ip and .prefixlen == $prefix)'
+}
+check_ovl0() { # WHEN
+    local shown
+    shown=$(E ip -o addr show dev ovl0 2>&1; E ip -o link show dev ovl0 2>&1) || true
+    ovl0_ok >/dev/null \
+        || fail $ALICE "$1, ovl0 is not up with mtu 1420 and $ALICE_IP/$ALICE_PREFIX; ip shows: ${shown:-nothing}"
+    [ "$(tuns)" = ovl0 ] || fail $BOB "$1, the TUN interfaces are '$(tuns)', not ovl0 alone (bob has tun = \"off\")"
+}
+no_ovl0() { ! E ip link show dev ovl0; }
+if [ -n "$SKIP_TUN" ]; then
+    say "SKIP ovl0 checks (OVERLAYD_TEST_SKIP_TUN=1): alice's ovl0 after start, after the watchdog restart, gone after stop"
+else
+    # The node makes its TUN before READY=1, so right after `systemctl start`.
+    check_ovl0 "once alice is READY"
+    pass "ip addr show ovl0 (alice's TUN): $(E ip -o -4 addr show dev ovl0 | awk '{print $4}'), mtu $(E ip -j link show dev ovl0 | jq -r '.[0].mtu'), UP; no TUN for bob"
+fi
 
 status_is() { # UNIT REGEX
     [[ "$(show "$1" StatusText)" =~ $2 ]]
@@ -344,7 +493,6 @@ pass "alice read her key passphrase as a credential ($CRED_MODE), bob through th
 
 # --- the watchdog -----------------------------------------------------------
 
-ALICE=overlayd-node@alice.service
 PID_BEFORE=$(show $ALICE MainPID)
 RESTARTS_BEFORE=$(show $ALICE NRestarts)
 # Alive, she has kept a 3 s watchdog fed through all the checks above.
@@ -363,10 +511,13 @@ E journalctl -u $ALICE --no-pager | grep -q 'Watchdog timeout' \
 pass "kill -STOP alice (PID $PID_BEFORE): watchdog timeout, restarted as PID $(show $ALICE MainPID), NRestarts=$(show $ALICE NRestarts)"
 until_ok 60 status_is $ALICE '^1/1 peers up' || fail $ALICE "alice did not see bob up again after her restart"
 pass "alice is back: \"$(show $ALICE StatusText)\""
+if [ -z "$SKIP_TUN" ]; then
+    check_ovl0 "after the watchdog restart"
+    pass "the restarted alice made ovl0 again ($ALICE_IP/$ALICE_PREFIX, mtu 1420)"
+fi
 
 # --- reload ---------------------------------------------------------------
 
-BOB=overlayd-node@bob.service
 BOB_PID=$(show $BOB MainPID)
 E systemctl reload $BOB || fail $BOB "systemctl reload $BOB failed"
 { [ "$(show $BOB MainPID)" = "$BOB_PID" ] && [ "$(show $BOB ActiveState)" = active ]; } \
@@ -383,6 +534,10 @@ for u in overlayd-node@alice.service overlayd-node@bob.service overlayd-controll
         || fail $u "$u did not stop cleanly on SIGTERM: Result=$(show $u Result) (timeout: still running after TimeoutStopSec=, then killed)"
 done
 pass "systemctl stop: all three exited cleanly on SIGTERM ($((SECONDS - t0)) s)"
+if [ -z "$SKIP_TUN" ]; then
+    until_ok 10 no_ovl0 || fail $ALICE "alice is stopped but ovl0 is still there: $(E ip -o link show dev ovl0 2>&1)"
+    pass "systemctl stop alice: ovl0 is gone"
+fi
 left=$(E find /run/overlayd -type s 2>/dev/null || true)
 [ -z "$left" ] || fail "" "systemctl stop left sockets behind: $left"
 pass "systemctl stop: no socket left in /run/overlayd"

@@ -7,8 +7,16 @@ import OverlayNode
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "overlayd-node",
-        abstract: "An overlayd node: joins the network, keeps the roster, and PINGs every active peer over mutual TLS.",
+        abstract: "An overlayd node: joins the network, keeps the roster, PINGs every active peer over mutual TLS, and carries IP traffic between overlay IPs on a TUN interface.",
         discussion: """
+            Data plane: the node creates the TUN interface --tun (default ovl0) with its overlay IP, and \
+            sends each IP packet for another active node's overlay IP to that node over UDP (--data-listen, \
+            by default the peer listen address and port), encrypted with keys exported from the mutual-TLS \
+            session the two nodes hold (a fresh session, so fresh keys, every --rekey-interval). This needs \
+            CAP_NET_ADMIN and /dev/net/tun (the shipped unit grants exactly these); --no-tun runs a \
+            control-plane-only node with neither. The interface is removed when the node exits, also \
+            when it is killed.
+
             First start: give --join-token (from 'overlayctl token create' on the controller). The node makes \
             its key (encrypted with the passphrase), enrolls, and stores its certificate in --state-dir; later \
             starts need no token. Every option can also be set in the --config file (TOML, same names, e.g. \
@@ -77,6 +85,24 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("Also serve Prometheus metrics (GET /metrics, plain HTTP) on this address; they are always on the control socket. (default: off)", valueName: "addr:port"))
     var metricsListen: String?
 
+    @Option(help: ArgumentHelp("TUN interface for overlay traffic, or 'off'. (default: ovl0)", valueName: "name"))
+    var tun: String?
+
+    @Flag(name: .customLong("no-tun"), help: "No TUN interface and no data plane: a control-plane-only node (needs no privilege; the same as --tun off).")
+    var noTun = false
+
+    @Option(help: ArgumentHelp("MTU of the TUN interface; 1420 leaves room for the 80 bytes of IPv6, UDP and overlay headers on a 1500-byte path. (default: 1420)", valueName: "bytes"))
+    var mtu: Int?
+
+    @Option(name: .customLong("data-listen"), help: ArgumentHelp("UDP address for encrypted overlay traffic. (default: the --listen address and port)", valueName: "addr:port"))
+    var dataListen: String?
+
+    @Option(name: .customLong("tun-queues"), help: ArgumentHelp("TUN queues, each with a send and a receive thread. (default: the number of cores, at most 4)", valueName: "n"))
+    var tunQueues: Int?
+
+    @Option(name: .customLong("rekey-interval"), help: ArgumentHelp("A fresh TLS session, so fresh data keys, with every peer this often; keys are refused 1.5 times this long after they were made. (default: 2m)", valueName: "duration"))
+    var rekeyInterval: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -98,6 +124,11 @@ struct NodeCommand: AsyncParsableCommand {
         flags.logLevel = logLevel
         flags.reportRTTFloor = reportRTTFloor
         flags.metricsListen = metricsListen
+        flags.tun = noTun ? "off" : tun
+        flags.mtu = mtu
+        flags.dataListen = dataListen
+        flags.tunQueues = tunQueues
+        flags.rekeyInterval = rekeyInterval
         let (configFile, settings) = (config, flags)
         do {
             try await DaemonLauncher.run(program: "overlayd-node",

@@ -70,7 +70,7 @@ extension EndToEnd {
                 let node = try launch(name, "overlayd-node", [
                     "--name", name, "--state-dir", "\(run)/\(name)", "--listen", "127.0.0.1:0", "--socket", socket,
                     "--passphrase-file", passphrase, "--join-token", token.stdout.trimmed,
-                    "--roster-interval", "1s", "--ping-interval", "1s", "--ping-timeout", "5s",
+                    "--roster-interval", "1s", "--ping-interval", "1s", "--ping-timeout", "5s", "--no-tun",
                 ])
                 nodes.append((name, socket, node))
             }

@@ -200,7 +200,7 @@ struct NodeImportTests {
                 let node = try ChildProcess(try Binaries.path("overlayd-node"),
                                             ["--name", "alice", "--state-dir", out, "--listen", "127.0.0.1:\(nodePort)",
                                              "--socket", dir.file("alice.sock"), "--passphrase-file", dir.file("node-passphrase"),
-                                             "--roster-interval", "1s"], outputIn: dir, tag: "node")
+                                             "--roster-interval", "1s", "--no-tun"], outputIn: dir, tag: "node")
                 do {
                     try await waitUntil("alice to heartbeat from 127.0.0.1:\(nodePort)", bound: Bound.process) {
                         if !node.isRunning { return true }

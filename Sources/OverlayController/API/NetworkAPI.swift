@@ -45,7 +45,10 @@ enum NetworkAPI {
             let body = request.body.isEmpty ? RosterRequest(knownVersion: nil, advertise: nil, listenPort: nil)
                                             : try request.decode(RosterRequest.self)
             let endpoint = try endpoint(for: body, request: request)
-            let version = roster.heartbeat(name: peer.name, endpoint: endpoint)
+            if let port = body.dataPort, !(1...65535).contains(port) {
+                throw .error(.badRequest, "invalid_data_port", "'dataPort' must be a UDP port from 1 to 65535, not \(port)")
+            }
+            let version = roster.heartbeat(name: peer.name, endpoint: endpoint, dataPort: body.dataPort)
             let health = try MeshAPI.ingest(body.health, from: peer.name, rosterVersion: version, mesh: mesh, logger: logger)
             if let known = body.knownVersion, roster.shouldKeepPreRestartRoster(known) {
                 // Just restarted: the active set is still filling; the node's roster is the better one.

@@ -18,6 +18,7 @@ public final class Roster: Sendable {
 
     struct Member: Sendable {
         var endpoint: String
+        var dataPort: Int?
         var lastSeen: Date
         var deadline: NIODeadline
     }
@@ -79,15 +80,16 @@ public final class Roster: Sendable {
 
     /// Records a heartbeat; returns the current version after it.
     @discardableResult
-    func heartbeat(name: String, endpoint: String, now: Date = Date()) -> String {
+    func heartbeat(name: String, endpoint: String, dataPort: Int? = nil, now: Date = Date()) -> String {
         state.withLockedValue { s in
             let deadline = NIODeadline.now() + .nanoseconds(Int64(activeTimeout * 1e9))
             expire(&s)
             s.seen[name] = now
-            let previous = s.active.updateValue(Member(endpoint: endpoint, lastSeen: now, deadline: deadline), forKey: name)
+            let previous = s.active.updateValue(Member(endpoint: endpoint, dataPort: dataPort, lastSeen: now, deadline: deadline),
+                                                    forKey: name)
             s.nextExpiry = min(s.nextExpiry, deadline)
             // Joining or moving changes the roster; a plain heartbeat does not.
-            if previous?.endpoint != endpoint { s.counter += 1 }
+            if previous?.endpoint != endpoint || previous?.dataPort != dataPort { s.counter += 1 }
             return version(s)
         }
     }
@@ -110,7 +112,8 @@ public final class Roster: Sendable {
             if let cached = s.cachedBody, cached.version == v { return cached }
             let entries = s.active.compactMap { name, m -> RosterEntry? in
                 guard let r = s.registered[name] else { return nil }
-                return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint)
+                return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint,
+                                   dataPort: m.dataPort)
             }.sorted { $0.name < $1.name }
             var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries))
             body.append(0x0a)

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import OverlayCore
+import OverlayDataPlane
 import OverlayHTTP
 import OverlayProtocol
 
@@ -18,12 +19,13 @@ enum NodeControlAPI {
         var reporter: HealthReporter
         var startedAt: Date
         var metrics: MetricsExposition
+        var dataPlane: DataPlane?
     }
 
     static func router(_ c: Context) -> HTTPRouter {
         var r = HTTPRouter()
         MetricsEndpoint.add(to: &r, c.metrics)
-        r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses())) }
+        r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses().withData(c.dataPlane?.status()))) }
         r.on(.GET, "/v1/status") { _, _ in
             let snap = c.roster.snapshot
             let peers = c.book.statuses()
@@ -39,6 +41,7 @@ enum NodeControlAPI {
             let t = c.scheduler.timers.current
             status.timers = NodeTimerSettings(rosterIntervalSeconds: t.rosterInterval, pingIntervalSeconds: t.pingInterval,
                                               pingTimeoutSeconds: t.pingTimeout, reportRTTFloorSeconds: t.reportRTTFloor)
+            if let plane = c.dataPlane { status.dataPlane = DataPlaneSummary(plane.status(), rekey: plane.configuration.rekeyAfter) }
             return .json(status)
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

@@ -14,6 +14,8 @@ struct RosterPoller: Sendable {
     var interval: TimeInterval { timers.rosterInterval }
     let advertise: String?
     let listenPort: Int
+    /// The UDP data port, announced so peers know where to send; nil on a control-plane-only node.
+    var dataPort: Int?
     let logger: Logger
     /// Peer health to report with each poll.
     let reporter: HealthReporter
@@ -78,7 +80,7 @@ struct RosterPoller: Sendable {
 
     func pollOnce() async throws {
         let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort,
-                                    health: reporter.nextReport())
+                                    health: reporter.nextReport(), dataPort: dataPort)
         let reply: RosterResponse
         do {
             reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,

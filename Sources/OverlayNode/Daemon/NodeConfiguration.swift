@@ -24,6 +24,8 @@ public struct NodeConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Plain-HTTP listener for Prometheus scrapes of `/metrics`; nil (the default) opens none.
     public var metricsListen: HostPort?
+    /// The data plane's settings; nil for a control-plane-only node (`--no-tun`).
+    public var dataPlane: DataPlaneSettings?
 
     public static let defaultListen = "0.0.0.0:7444"
 
@@ -44,6 +46,11 @@ public struct NodeConfiguration: Sendable {
         public var reportRTTFloor: String?
         public var logLevel: String?
         public var metricsListen: String?
+        public var tun: String?
+        public var mtu: Int?
+        public var dataListen: String?
+        public var tunQueues: Int?
+        public var rekeyInterval: String?
 
         public init() {}
 
@@ -53,6 +60,7 @@ public struct NodeConfiguration: Sendable {
             case pingTimeout = "ping-timeout", peerConnections = "peer-connections", logLevel = "log-level"
             case reportRTTFloor = "report-rtt-floor"
             case metricsListen = "metrics-listen"
+            case tun, mtu, dataListen = "data-listen", tunQueues = "tun-queues", rekeyInterval = "rekey-interval"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -75,6 +83,11 @@ public struct NodeConfiguration: Sendable {
             if let v = reportRTTFloor { r.reportRTTFloor = v }
             if let v = logLevel { r.logLevel = v }
             if let v = metricsListen { r.metricsListen = v }
+            if let v = tun { r.tun = v }
+            if let v = mtu { r.mtu = v }
+            if let v = dataListen { r.dataListen = v }
+            if let v = tunQueues { r.tunQueues = v }
+            if let v = rekeyInterval { r.rekeyInterval = v }
             return r
         }
     }
@@ -119,6 +132,7 @@ public struct NodeConfiguration: Sendable {
             peerConnections: mode,
             reportRTTFloor: try DurationParser.parse(m.reportRTTFloor ?? "1ms"),
             logLevel: level,
-            metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) })
+            metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) },
+            dataPlane: try DataPlaneSettings.resolve(m, source: configFile ?? "command line"))
     }
 }

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OverlayCore
+import OverlayDataPlane
 import OverlayHTTP
 import OverlayProtocol
 import OverlayTLS
@@ -45,18 +46,30 @@ public final class NodeDaemon: Service {
 
         let roster = RosterCache()
         let book = PeerHealthBook(forgetAfter: max(3600, c.pingInterval * 10))
+        let dataKeys = DataKeysBox()
         let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port,
                                                    adopting: try context.sockets.take(ActivatedSockets.peer, unix: false),
-                                                   context: serverContext, roster: roster, group: group, logger: logger)
+                                                   context: serverContext, roster: roster, dataKeys: dataKeys, group: group, logger: logger)
+        let dataPlane: DataPlane?
+        do {
+            dataPlane = try startDataPlane(identity: identity, listenPort: listener.port)
+        } catch {
+            await listener.close()
+            throw error
+        }
+        dataKeys.sink = dataPlane.map { DataKeysSink(plane: $0, localName: identity.name) }
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
-                                      timers: timers, mode: c.peerConnections, liveness: context.liveness, logger: logger)
+                                      timers: timers, mode: c.peerConnections, liveness: context.liveness, dataKeys: dataKeys.sink,
+                                      logger: logger)
         let reporter = HealthReporter(book: book, timers: timers)
-        let poller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
+        var rosterPoller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
                                   listenPort: listener.port, logger: logger, reporter: reporter, liveness: context.liveness) { _, removed in
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
+        rosterPoller.dataPort = dataPlane?.listenPort
+        let poller = rosterPoller
         let metrics = MetricsExposition(definitions: NodeMetrics.definitions) { [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())
         }
@@ -66,7 +79,7 @@ public final class NodeDaemon: Service {
                                                 adopting: try context.sockets.take(ActivatedSockets.control, unix: true), router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
                 controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
-                startedAt: Date(), metrics: metrics)),
+                startedAt: Date(), metrics: metrics, dataPlane: dataPlane)),
                 group: group, logger: logger)
         } catch {
             await listener.close()
@@ -92,6 +105,9 @@ public final class NodeDaemon: Service {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await poller.run() }
             tasks.addTask { await scheduler.run() }
+            if let dataPlane {
+                tasks.addTask { await DataPlaneSync(plane: dataPlane, roster: roster, selfName: identity.name).run() }
+            }
             try? await gracefulShutdown()
             tasks.cancelAll()
         }
@@ -101,9 +117,31 @@ public final class NodeDaemon: Service {
         await client.close()
         await scheduler.closeConnections()
         await listener.close()
+        dataPlane?.stop()
         await control.shutdown()
         await metricsListener?.shutdown()
         logger.notice("node stopped")
+    }
+
+    /// The TUN and the UDP sockets, before READY: a node that was asked for a data plane and cannot have one stops here.
+    private func startDataPlane(identity: NodeIdentity, listenPort: Int) throws -> DataPlane? {
+        guard let d = configuration.dataPlane else {
+            logger.notice("data plane off (--no-tun): this node carries no overlay traffic", metadata: ["event": "data-plane-off"])
+            return nil
+        }
+        guard let prefix = identity.network.split(separator: "/").last.flatMap({ Int($0) }), (8...30).contains(prefix) else {
+            throw NodeError.damagedState("the stored network '\(identity.network)' has no usable prefix length")
+        }
+        let listen = d.listen ?? HostPort(host: configuration.listen.host, port: listenPort)
+        let plane = try DataPlane(DataPlaneConfiguration(
+            interface: d.interface, queues: d.queues, mtu: d.mtu, overlayIP: identity.overlayIP, prefix: prefix,
+            listenHost: listen.host, listenPort: listen.port, rekeyAfter: d.rekeyInterval, rejectAfter: d.rekeyInterval * 1.5),
+            logger: logger)
+        logger.notice("data plane up", metadata: [
+            "event": "data-plane-up", "tun": "\(d.interface)", "ip": "\(identity.overlayIP)/\(prefix)", "mtu": "\(d.mtu)",
+            "queues": "\(plane.tun.queueCount)", "data_listen": "\(listen.host):\(plane.listenPort)",
+            "cipher": "\(plane.configuration.cipher.rawValue)"])
+        return plane
     }
 
     private func loadOrEnroll(passphrase: [UInt8], group: any EventLoopGroup) async throws -> NodeIdentity {

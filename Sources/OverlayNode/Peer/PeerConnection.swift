@@ -11,10 +11,12 @@ import OverlayTLS
 struct PeerConnection: Sendable {
     let channel: any Channel
     let peer: PeerIdentity
+    /// When the TLS session (and so its data keys) was made: the pool re-dials before the keys age out.
+    var openedAt = NIODeadline.now()
 
     /// Connects and completes the mutual-TLS handshake by `deadline`.
     static func connect(to entry: RosterEntry, context: TLSContext, group: any EventLoopGroup,
-                        deadline: NIODeadline) async throws(PingError) -> PeerConnection {
+                        deadline: NIODeadline, dataKeys: DataKeysSink? = nil) async throws(PingError) -> PeerConnection {
         let budget = Double((deadline - .now()).nanoseconds) / 1e9
         let endpoint: HostPort
         do { endpoint = try HostPort(parsing: entry.endpoint) } catch { throw .invalidEndpoint(entry.endpoint) }
@@ -32,6 +34,7 @@ struct PeerConnection: Sendable {
                                                  handshakeDeadline: deadline))
                         try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
                         try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
+                        if let dataKeys { try sync.addHandler(DataKeyExporter(plane: dataKeys.plane, localName: dataKeys.localName)) }
                         try sync.addHandler(PingClientHandler())
                     }
                 }

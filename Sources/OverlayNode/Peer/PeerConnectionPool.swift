@@ -17,9 +17,11 @@ public enum PeerConnectionMode: String, Sendable, CaseIterable {
 final class PeerConnectionPool: Sendable {
     private let connections = NIOLockedValueBox<[String: (entry: RosterEntry, connection: PeerConnection)]>([:])
 
-    func reusable(for entry: RosterEntry) -> PeerConnection? {
+    /// A connection older than this is not reused, so the data plane gets a fresh session's keys; nil: no limit.
+    func reusable(for entry: RosterEntry, maxAge: TimeAmount? = nil) -> PeerConnection? {
         connections.withLockedValue { pool in
             guard let held = pool[entry.name], held.entry == entry, held.connection.channel.isActive else { return nil }
+            if let maxAge, NIODeadline.now() - held.connection.openedAt >= maxAge { return nil }
             return held.connection
         }
     }

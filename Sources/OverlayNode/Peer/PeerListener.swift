@@ -17,7 +17,7 @@ struct PeerListener: Sendable {
 
     /// Listens on `host:port`, or on `socket` when systemd passed one (socket activation).
     static func bind(host: String, port: Int, adopting socket: CInt? = nil, context: TLSContext, roster: RosterCache,
-                     group: any EventLoopGroup, logger: Logger) async throws -> PeerListener {
+                     dataKeys: DataKeysBox = DataKeysBox(), group: any EventLoopGroup, logger: Logger) async throws -> PeerListener {
         let connections = ConnectionRegistry(limit: maxConnections)
         let accepted = EventCounter()
         let bootstrap = ServerBootstrap(group: group)
@@ -34,6 +34,7 @@ struct PeerListener: Sendable {
                     // A connection with no PING for this long is closed; dialers ping far more often.
                     try sync.addHandler(IdleStateHandler(readTimeout: .minutes(5)))
                     try sync.addHandler(PeerResponder(roster: roster, logger: logger))
+                    if let sink = dataKeys.sink { try sync.addHandler(DataKeyExporter(plane: sink.plane, localName: sink.localName)) }
                 }
             }
         let channel = try await (socket.map { bootstrap.withBoundSocket($0) } ?? bootstrap.bind(host: host, port: port)).get()

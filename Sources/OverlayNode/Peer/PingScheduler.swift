@@ -30,11 +30,21 @@ final class PingScheduler: Sendable {
     let dialed = EventCounter()
     let metrics = NodeMetrics()
     private let sequence = NIOLockedValueBox<UInt64>(0)
+    /// Where each new session's data keys go; nil on a control-plane-only node.
+    let dataKeys: DataKeysSink?
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
-         timers: NodeTimers, mode: PeerConnectionMode, liveness: Liveness = Liveness(), logger: Logger) {
+         timers: NodeTimers, mode: PeerConnectionMode, liveness: Liveness = Liveness(), dataKeys: DataKeysSink? = nil,
+         logger: Logger) {
         self.name = name; self.roster = roster; self.book = book; self.context = context; self.group = group
-        self.timers = timers; self.mode = mode; self.liveness = liveness; self.logger = logger
+        self.timers = timers; self.mode = mode; self.liveness = liveness; self.dataKeys = dataKeys; self.logger = logger
+    }
+
+    /// A held connection is re-dialed once its session is this old: a ping round before the rekey interval ends,
+    /// so the new keys are in place before the old ones are refused.
+    var sessionMaxAge: TimeAmount? {
+        guard let rekey = dataKeys?.plane.configuration.rekeyAfter else { return nil }
+        return .nanoseconds(Int64(max(0.5, rekey - interval) * 1e9))
     }
 
     func run() async {
@@ -102,7 +112,7 @@ final class PingScheduler: Sendable {
             return try await connection.ping(seq: seq, timeout: remaining())
         case .persistent:
             let connection: PeerConnection
-            if let held = pool.reusable(for: entry) {
+            if let held = pool.reusable(for: entry, maxAge: sessionMaxAge) {
                 connection = held
             } else {
                 connection = try await dial(entry, deadline: deadline)
@@ -119,7 +129,7 @@ final class PingScheduler: Sendable {
 
     private func dial(_ entry: RosterEntry, deadline: NIODeadline) async throws(PingError) -> PeerConnection {
         dialed.increment()
-        return try await PeerConnection.connect(to: entry, context: context, group: group, deadline: deadline)
+        return try await PeerConnection.connect(to: entry, context: context, group: group, deadline: deadline, dataKeys: dataKeys)
     }
 
     /// Closes every held peer connection (shutdown).

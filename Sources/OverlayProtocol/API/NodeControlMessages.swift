@@ -12,6 +12,8 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var lastPong: Date?
     public var consecutiveFailures: Int
     public var lastError: String?
+    /// Overlay traffic with this peer; absent on a `--no-tun` node.
+    public var data: PeerDataStatus?
 
     public init(name: String, overlayIP: String, endpoint: String, state: String, rttMs: Double?, smoothedRttMs: Double?,
                 lastPong: Date?, consecutiveFailures: Int, lastError: String?) {
@@ -58,6 +60,8 @@ public struct NodeStatus: Codable, Sendable {
     /// The intervals and thresholds in effect now (a SIGHUP reload may have
     /// changed them since start); absent from nodes older than this field.
     public var timers: NodeTimerSettings?
+    /// The TUN interface, MTU, key ages and drops; absent on a `--no-tun` node.
+    public var dataPlane: DataPlaneSummary?
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,

@@ -10,9 +10,12 @@ public struct RosterRequest: Codable, Sendable {
     public var listenPort: Int?
     /// What changed in this node's peer health since its last acknowledged report; absent when nothing did.
     public var health: HealthReport?
+    /// The UDP port this node takes data on, when it is not the endpoint's port (`--data-listen`); absent for `--no-tun` nodes too.
+    public var dataPort: Int?
 
-    public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil) {
+    public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil, dataPort: Int? = nil) {
         self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort; self.health = health
+        self.dataPort = dataPort
     }
 }
 
@@ -21,9 +24,12 @@ public struct RosterEntry: Codable, Sendable, Equatable, Hashable {
     public var overlayIP: String
     public var endpoint: String
     public var fingerprint: String
+    /// The node's UDP data port; absent means the endpoint's port.
+    public var dataPort: Int?
 
-    public init(name: String, overlayIP: String, endpoint: String, fingerprint: String) {
+    public init(name: String, overlayIP: String, endpoint: String, fingerprint: String, dataPort: Int? = nil) {
         self.name = name; self.overlayIP = overlayIP; self.endpoint = endpoint; self.fingerprint = fingerprint
+        self.dataPort = dataPort
     }
 }
 

@@ -152,6 +152,19 @@ final class TLSConnection {
         }
     }
 
+    /// RFC 8446 §7.5 exporter output for `label` and `context`; nil before the
+    /// handshake completed or when OpenSSL refuses.
+    func exportKeyingMaterial(label: String, context: [UInt8], length: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: length)
+        let ok = out.withUnsafeMutableBufferPointer { o in
+            context.withUnsafeBufferPointer { c in
+                SSL_export_keying_material(ssl, o.baseAddress, length, label, label.utf8.count, c.baseAddress, c.count, 1)
+            }
+        }
+        _ = OpenSSLErrorStack.drain()
+        return ok == 1 ? out : nil
+    }
+
     var negotiatedProtocol: String { String(cString: SSL_get_version(ssl)) }
     var cipher: String { SSL_get_current_cipher(ssl).map { String(cString: SSL_CIPHER_get_name($0)) } ?? "" }
 

@@ -53,6 +53,16 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.closeTimeout = closeTimeout
     }
 
+    /// Keying material exported from this connection's TLS 1.3 session (the
+    /// data plane's keys). Nil until the handshake has completed. Event loop only.
+    public func exportKeyingMaterial(label: String, context: [UInt8], length: Int) -> [UInt8]? {
+        guard state == .active || state == .closing else { return nil }
+        return connection.exportKeyingMaterial(label: label, context: context, length: length)
+    }
+
+    /// Whether this end dialed (TLS client) or answered.
+    public var isClient: Bool { connection.context.role == .client }
+
     // MARK: lifecycle
 
     public func handlerAdded(context: ChannelHandlerContext) {

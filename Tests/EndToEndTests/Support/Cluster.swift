@@ -213,6 +213,8 @@ final class Cluster: @unchecked Sendable {
             "--ping-timeout", settings.pingTimeout,
         ]
         if let token { arguments += ["--join-token", token] }
+        // A TUN only where a test asks for one (--tun NAME): the others are control-plane tests.
+        if !extraArguments.contains("--tun") { arguments.append("--no-tun") }
         return try spawn(label: label, executable: try Binaries.path("overlayd-node"), arguments: arguments + extraArguments,
                          namespace: namespace, environment: environment)
     }

@@ -150,7 +150,7 @@ extension EndToEnd {
                     try Binaries.path("overlayd-node"),
                     "--name", "alice", "--state-dir", "\(cluster.directory)/nodes/alice", "--listen", "127.0.0.1:1",
                     "--socket", ownSocket, "--passphrase-file", cluster.passphraseFile, "--join-token", token,
-                    "--roster-interval", "1s", "--ping-interval", "1s",
+                    "--roster-interval", "1s", "--ping-interval", "1s", "--no-tun",
                 ])
                 defer { kill(alicePID, SIGKILL) }
                 let status = try await eventually("the activated node answers on \(activated)") {

@@ -1,0 +1,234 @@
+import Foundation
+import Logging
+import OverlayTLS
+import Synchronization
+
+/// Flow 4: the node's TUN interface and its encrypted UDP link to every active
+/// peer. The control plane (roster polls, TLS handshakes) tells it who the
+/// peers are and hands it each session's exported keys; worker threads move
+/// packets and read only immutable tables published here.
+public final class DataPlane: Sendable {
+    public let configuration: DataPlaneConfiguration
+    public let tun: TunDevice
+    public let counters = DataPlaneCounters()
+    let sockets: UDPSockets
+    let context: WorkerContext
+    private let logger: Logger
+    private let state = Mutex(ControlState())
+    private let finished: DispatchGroup
+    private let keyChanges = AtomicCounter()
+
+    struct PeerState {
+        var peer: DataPeer
+        var endpoint: DataEndpoint?
+        var keys = PeerKeyRing()
+    }
+    struct ControlState { var peers: [String: PeerState] = [:] }
+
+    public var listenPort: Int { sockets.port }
+
+    public init(_ configuration: DataPlaneConfiguration, logger: Logger) throws(DataPlaneError) {
+        guard let address = IPv4.parse(configuration.overlayIP) else { throw .invalidAddress(configuration.overlayIP) }
+        guard let listen = DataEndpoint(host: configuration.listenHost, port: configuration.listenPort) else {
+            throw .invalidAddress("\(configuration.listenHost):\(configuration.listenPort)")
+        }
+        let queues = max(1, configuration.queues)
+        tun = try TunDevice(name: configuration.interface, queues: queues, address: address, prefix: configuration.prefix,
+                            mtu: configuration.mtu)
+        do {
+            sockets = try UDPSockets(bind: listen, count: queues)
+        } catch {
+            tun.close()
+            throw error
+        }
+        self.configuration = configuration
+        self.logger = logger
+        finished = DispatchGroup()
+        let plane = Weak()
+        context = WorkerContext(localIP: address, prefix: configuration.prefix, mtu: configuration.mtu,
+                                segmentation: sockets.segmentation, counters: counters) { peer, source in
+            plane.value?.roamed(peer, to: source)
+        }
+        plane.value = self
+        start(queues: queues)
+    }
+
+    private func start(queues: Int) {
+        for i in 0..<queues {
+            let send = SendWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context)
+            let receive = ReceiveWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context,
+                                        merge: configuration.mergeReceived)
+            let bodies: [(String, @Sendable () -> Void)] = [("send-\(i)", { send.run() }), ("receive-\(i)", { receive.run() })]
+            for (name, body) in bodies {
+                finished.enter()
+                let thread = Thread { [finished] in
+                    body()
+                    finished.leave()
+                }
+                thread.name = "overlayd-data-\(name)"
+                thread.start()
+            }
+        }
+    }
+
+    /// Stops the workers, then closes the sockets and the TUN (the interface disappears).
+    public func stop() {
+        context.stop()
+        _ = finished.wait(timeout: .now() + 2)
+        sockets.close()
+        tun.close()
+        state.withLock { $0.peers.removeAll() }
+    }
+
+    // MARK: peers
+
+    /// The active roster's peers. Peers that left or whose certificate changed lose every key at once.
+    public func updatePeers(_ specs: [DataPeerSpec]) {
+        let changes: [String] = state.withLock { s in
+            var log: [String] = []
+            var next: [String: PeerState] = [:]
+            for spec in specs {
+                guard let ip = IPv4.parse(spec.overlayIP) else { continue }
+                if var held = s.peers[spec.name], held.peer.fingerprint == spec.fingerprint, held.peer.overlayIP == ip {
+                    if let endpoint = spec.endpoint, endpoint != held.endpoint { held.endpoint = endpoint }
+                    next[spec.name] = held
+                } else {
+                    if s.peers[spec.name] != nil { log.append(spec.name) }
+                    next[spec.name] = PeerState(peer: DataPeer(name: spec.name, overlayIP: ip, fingerprint: spec.fingerprint),
+                                                endpoint: spec.endpoint)
+                }
+            }
+            log += s.peers.keys.filter { next[$0] == nil }
+            s.peers = next
+            return log
+        }
+        for name in changes {
+            logger.notice("data keys dropped: \(name) left the roster or changed its certificate",
+                          metadata: ["event": "data-keys-dropped", "peer": "\(name)"])
+        }
+        publish()
+    }
+
+    /// An authenticated packet came from `source`: replies go there from now on (a roaming peer).
+    func roamed(_ peer: DataPeer, to source: DataEndpoint) {
+        let moved: DataEndpoint?? = state.withLock { s in
+            guard var held = s.peers[peer.name], held.peer === peer, held.endpoint != source else { return nil }
+            let old = held.endpoint
+            held.endpoint = source
+            s.peers[peer.name] = held
+            return .some(old)
+        }
+        guard let old = moved else { return }
+        logger.notice("peer \(peer.name) now sends from \(source); replies go there", metadata: [
+            "event": "peer-roamed", "peer": "\(peer.name)", "from": "\(old.map(\.description) ?? "-")", "to": "\(source)"])
+        publish()
+    }
+
+    // MARK: keys
+
+    /// Installs a session's keys for `peer`. The receive key works at once; the send key
+    /// once confirmed (at once for the answering side: the dialer already holds the keys).
+    /// Nil when the peer is not on the roster with that certificate.
+    public func install(peer name: String, fingerprint: String, keys: SessionKeyMaterial, confirmed: Bool) -> DataSession? {
+        let c = configuration
+        let now = MonotonicClock.now()
+        let rejectAt = now + UInt64(c.rejectAfter * 1e9)
+        let workers = max(1, c.queues)
+        let send: TxKey, receive: RxKey
+        do {
+            send = TxKey(keyID: keys.send.keyID, contexts: try (0..<workers).map { _ in
+                try PacketAEAD(cipher: c.cipher, key: keys.send.key, iv: keys.send.iv, encrypting: true)
+            }, createdAt: now, rejectAt: rejectAt)
+            let receiveContexts = try (0..<workers).map { _ in
+                try PacketAEAD(cipher: c.cipher, key: keys.receive.key, iv: keys.receive.iv, encrypting: false)
+            }
+            let installed: RxKey? = state.withLock { s in
+                guard var held = s.peers[name], held.peer.fingerprint == fingerprint else { return nil }
+                // Key ids come from the exporter: a clash (about 2^-32 per pair of live keys) skips this session.
+                guard !s.peers.values.contains(where: { $0.keys.holdsReceive(keys.receive.keyID) }) else { return nil }
+                let key = RxKey(keyID: keys.receive.keyID, peer: held.peer, contexts: receiveContexts, createdAt: now, rejectAt: rejectAt)
+                held.keys.install(send: send, confirmed: confirmed, receive: key)
+                s.peers[name] = held
+                return key
+            }
+            guard let installed else { return nil }
+            receive = installed
+        } catch {
+            logger.error("cannot set up data keys for \(name): \(error)", metadata: ["event": "data-keys-failed", "peer": "\(name)"])
+            return nil
+        }
+        keyChanges.add(1)
+        publish()
+        logger.info("data keys installed for \(name)", metadata: [
+            "event": "data-keys", "peer": "\(name)", "rx_key": "\(String(receive.keyID, radix: 16))",
+            "tx_key": "\(String(send.keyID, radix: 16))", "tx": "\(confirmed ? "now" : "after-pong")"])
+        return DataSession(peer: name, sendKeyID: send.keyID)
+    }
+
+    /// The dialer's send key becomes usable once the answering side has shown it holds the session (its first PONG).
+    public func confirm(_ session: DataSession) {
+        let changed = state.withLock { s -> Bool in
+            guard var held = s.peers[session.peer], held.keys.confirm(session.sendKeyID) else { return false }
+            s.peers[session.peer] = held
+            return true
+        }
+        if changed { publish() }
+    }
+
+    /// Forgets keys past their lifetime; called every second or so.
+    public func expireKeys() {
+        let now = MonotonicClock.now()
+        let expired = state.withLock { s -> Bool in
+            var any = false
+            for (name, var held) in s.peers where held.keys.expire(now: now) {
+                any = true
+                s.peers[name] = held
+            }
+            return any
+        }
+        if expired { publish() }
+    }
+
+    /// Rebuilds both tables from the control state and publishes them.
+    private func publish() {
+        let now = MonotonicClock.now()
+        let (routes, keys) = state.withLock { s -> ([UInt32: TxRoute], [UInt32: RxKey]) in
+            var routes: [UInt32: TxRoute] = [:]
+            var keys: [UInt32: RxKey] = [:]
+            for held in s.peers.values {
+                routes[held.peer.overlayIP] = TxRoute(peer: held.peer, key: held.keys.currentSend(now: now), endpoint: held.endpoint)
+                for key in held.keys.liveReceive(now: now) { keys[key.keyID] = key }
+            }
+            return (routes, keys)
+        }
+        context.tx.publish(TxTable(routes))
+        context.rx.publish(RxTable(keys))
+    }
+
+    // MARK: status
+
+    public func status() -> DataPlaneStatus {
+        let now = MonotonicClock.now()
+        func ago(_ stamp: UInt64) -> Double? { stamp == 0 ? nil : Double(now &- stamp) / 1e9 }
+        let peers = state.withLock { s in
+            s.peers.values.sorted { $0.peer.name < $1.peer.name }.map { held in
+                let p = held.peer
+                let send = held.keys.currentSend(now: now)
+                return DataPlaneStatus.Peer(
+                    name: p.name, endpoint: held.endpoint?.description,
+                    txPackets: p.txPackets.load, txBytes: p.txBytes.load, rxPackets: p.rxPackets.load, rxBytes: p.rxBytes.load,
+                    lastTxAgo: ago(p.lastTx.load), lastRxAgo: ago(p.lastRx.load),
+                    sendKeyAge: send.map { Double(now &- $0.createdAt) / 1e9 },
+                    receiveKeys: held.keys.liveReceive(now: now).count)
+            }
+        }
+        return DataPlaneStatus(interface: tun.name, mtu: tun.mtu, queues: tun.queues.count, listenPort: sockets.port,
+                               cipher: configuration.cipher.rawValue, peers: peers,
+                               drops: counters.allDrops.map { ($0.reason.label, $0.count) }, keyChanges: keyChanges.load)
+    }
+}
+
+/// Lets the workers' roaming callback reach the plane without a retain cycle.
+private final class Weak: @unchecked Sendable {  // set once during init, before any worker runs
+    weak var value: DataPlane?
+}

@@ -1,0 +1,11 @@
+import Glibc
+
+/// CLOCK_MONOTONIC in nanoseconds: one vDSO call, cheap enough per batch.
+enum MonotonicClock {
+    @inline(__always)
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,108 @@
+import CTun
+import Glibc
+
+/// Peers → TUN, one thread per UDP socket: read a train of datagrams (UDP_GRO),
+/// open each in place, check the replay window and that the inner source is
+/// the peer's own overlay IP, then merge consecutive TCP segments back into a
+/// super-segment so the TUN takes one write for many packets.
+final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread after start
+    let index: Int
+    let tunFD: Int32
+    let udpFD: Int32
+    let context: WorkerContext
+    private let capacity = 65_535 + 64
+    private let buffer: UnsafeMutableRawPointer
+    /// Nil: every packet is its own TUN write (the slower path, kept to measure what merging gains).
+    private let coalescer: TCPCoalescer?
+
+    init(index: Int, tunFD: Int32, udpFD: Int32, context: WorkerContext, merge: Bool) {
+        self.index = index; self.tunFD = tunFD; self.udpFD = udpFD; self.context = context
+        coalescer = merge ? TCPCoalescer() : nil
+        buffer = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func run() {
+        var table = context.rx.value
+        var seen: UInt64 = 0
+        var from = sockaddr_storage()
+        var fromLength = socklen_t(0)
+        var segmentSize: Int32 = 0
+        while !context.isStopping {
+            let n = ctun_udp_recv(udpFD, buffer, capacity, &from, &fromLength, &segmentSize)
+            if n < 0 {
+                if n == -Int(EAGAIN) { _ = ctun_wait_readable(udpFD, 200); continue }
+                if n == -Int(EBADF) { return }
+                continue
+            }
+            context.rx.refresh(&table, seen: &seen)
+            let source = DataEndpoint(storage: from, length: fromLength)
+            let now = MonotonicClock.now()
+            let step = segmentSize > 0 ? Int(segmentSize) : n
+            var offset = 0
+            var roamChecked: RxKey?
+            while offset < n {
+                let length = min(step, n - offset)
+                handle(buffer + offset, length, table: table, now: now, source: source, roamChecked: &roamChecked)
+                offset += length
+            }
+            flush()
+        }
+    }
+
+    @inline(__always)
+    private func handle(_ p: UnsafeMutableRawPointer, _ length: Int, table: RxTable, now: UInt64, source: DataEndpoint,
+                        roamChecked: inout RxKey?) {
+        let counters = context.counters
+        guard length >= DataPacketFormat.overhead + DataPacketFormat.minimumInner, DataPacketFormat.isData(p) else {
+            counters.drop(.malformed); return
+        }
+        let counter = DataPacketFormat.readCounter(p)
+        guard counter < DataPacketFormat.counterLimit else { counters.drop(.malformed); return }
+        guard let key = table.keys[DataPacketFormat.readKeyID(p)], now < key.rejectAt else { counters.drop(.unknownKey); return }
+        let inner = length - DataPacketFormat.overhead
+        let text = p + DataPacketFormat.headerLength
+        guard key.contexts[index].open(counter: counter, aad: p, aadLength: DataPacketFormat.headerLength,
+                                       text: text, length: inner, tag: text + inner) else {
+            counters.drop(.authenticationFailed); return
+        }
+        guard key.window.withLock({ $0.check(counter) }) == .accepted else { counters.drop(.replay); return }
+        guard IPv4.version(text) == 4 else { counters.drop(.wrongDestination); return }
+        let total = IPv4.totalLength(text)
+        guard total >= 20, total <= inner else { counters.drop(.malformed); return }
+        guard IPv4.source(text) == key.peer.overlayIP else { counters.drop(.spoofedSource); return }
+        guard IPv4.destination(text) == context.localIP else { counters.drop(.wrongDestination); return }
+        if roamChecked !== key {
+            roamChecked = key
+            let moved = key.lastSource.withLock { last -> Bool in
+                defer { last = source }
+                return last != source
+            }
+            if moved { context.onRoam(key.peer, source) }
+        }
+        key.peer.rxPackets.add(1)
+        key.peer.rxBytes.add(UInt64(total))
+        key.peer.lastRx.store(now)
+        guard let coalescer else {
+            // The header before the packet is spent: a zeroed virtio header takes its last 10 bytes.
+            let start = text - VirtioNetHeader.size
+            start.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNetHeader.size)
+            if ctun_write(tunFD, start, total + VirtioNetHeader.size) < 0 { counters.drop(.sendFailed) }
+            return
+        }
+        let packet = UnsafeRawBufferPointer(start: text, count: total)
+        if !coalescer.append(packet) {
+            flush()
+            _ = coalescer.append(packet)
+        }
+    }
+
+    @inline(__always)
+    private func flush() {
+        guard let coalescer, !coalescer.isEmpty else { return }
+        coalescer.flush { bytes in
+            if ctun_write(tunFD, bytes.baseAddress, bytes.count) < 0 { context.counters.drop(.sendFailed) }
+        }
+    }
+}
