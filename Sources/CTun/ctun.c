@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #ifndef UDP_SEGMENT
@@ -18,27 +19,22 @@
 #define UDP_GRO 104
 #endif
 
-int ctun_open_queue(const char *name, int offload) {
+int ctun_open_device(void) {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (fd < 0) return -errno;
+    return fd < 0 ? -errno : fd;
+}
+
+int ctun_attach_queue(int fd, const char *name, int offload) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (offload ? IFF_VNET_HDR : 0);
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) return -errno;
     if (offload) {
         int size = 10; /* struct virtio_net_hdr, without num_buffers */
-        if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0 || ioctl(fd, TUNSETOFFLOAD, (unsigned long)CTUN_OFFLOADS) < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
-        }
+        if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0 || ioctl(fd, TUNSETOFFLOAD, (unsigned long)CTUN_OFFLOADS) < 0) return -errno;
     }
-    return fd;
+    return 0;
 }
 
 int ctun_interface_exists(const char *name) {
@@ -195,4 +191,8 @@ int ctun_wait_readable(int fd, int timeout_ms) {
     int rc = poll(&p, 1, timeout_ms);
     if (rc < 0) return errno == EINTR ? 0 : -errno;
     return rc;
+}
+
+int ctun_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) < 0 ? -errno : 0;
 }

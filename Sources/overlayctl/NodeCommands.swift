@@ -4,7 +4,9 @@ import OverlayCore
 import OverlayProtocol
 
 struct Peers: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show every peer with state, RTT and last PONG (node).")
+    static let configuration = CommandConfiguration(
+        abstract: "Show every peer with state, RTT and last PONG, and the overlay traffic with it (node).",
+        discussion: "TX and RX are overlay packets and bytes (inner, before encryption) sent to and received from the peer; LAST DATA is the newest packet either way; KEY is the age of the key packets to it are sealed with.")
     @OptionGroup var socket: SocketOptions
     @OptionGroup var output: OutputOptions
 
@@ -13,10 +15,19 @@ struct Peers: AsyncParsableCommand {
             let conn = try await SocketOptions.connect(try socket.nodePath())
             if output.json { printJSON(try await conn.request(.GET, "/v1/peers").body); return }
             let reply = try await conn.json(.GET, "/v1/peers", as: PeersResponse.self)
-            var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "STATE", "RTT", "SRTT", "LAST PONG", "FAILS", "LAST ERROR"])
+            let data = reply.peers.contains { $0.data != nil }
+            var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "STATE", "RTT", "SRTT", "LAST PONG", "FAILS"]
+                + (data ? ["TX", "RX", "LAST DATA", "KEY"] : []) + ["LAST ERROR"])
             for p in reply.peers {
-                table.rows.append([p.name, p.overlayIP, p.endpoint, p.state, Format.ms(p.rttMs), Format.ms(p.smoothedRttMs),
-                                   Format.ago(p.lastPong), String(p.consecutiveFailures), p.lastError ?? "-"])
+                var row = [p.name, p.overlayIP, p.endpoint, p.state, Format.ms(p.rttMs), Format.ms(p.smoothedRttMs),
+                           Format.ago(p.lastPong), String(p.consecutiveFailures)]
+                if data {
+                    let d = p.data
+                    row += [Format.traffic(d?.txPackets, d?.txBytes), Format.traffic(d?.rxPackets, d?.rxBytes),
+                            Format.secondsAgo([d?.lastTxSecondsAgo, d?.lastRxSecondsAgo].compactMap { $0 }.min()),
+                            d?.sendKeyAgeSeconds.map { DurationParser.format($0.rounded()) } ?? "none"]
+                }
+                table.rows.append(row + [p.lastError ?? "-"])
             }
             print(table.render())
         }
@@ -81,6 +92,7 @@ struct Status: AsyncParsableCommand {
                     peers:       \(s.peersUp)/\(s.peers) up (\(s.peerConnections) connections; \(s.peerConnectionsDialed) dialed, \(s.peerConnectionsAccepted) accepted)
                     reachable:   \(Format.reachability(s))
                     timers:      \(Format.timers(s.timers))
+                    data plane:  \(Format.dataPlane(s.dataPlane))
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

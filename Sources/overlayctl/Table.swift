@@ -47,5 +47,41 @@ enum Format {
             + "(timeout \(d(t.pingTimeoutSeconds))), report RTT floor \(d(t.reportRTTFloorSeconds))"
     }
 
+    /// "1.2k pkts 1.7MiB"
+    static func traffic(_ packets: UInt64?, _ bytes: UInt64?) -> String {
+        guard let packets, let bytes else { return "-" }
+        return "\(count(packets)) pkts \(size(bytes))"
+    }
+
+    static func count(_ n: UInt64) -> String {
+        n < 10_000 ? "\(n)" : n < 10_000_000 ? String(format: "%.1fk", Double(n) / 1e3) : String(format: "%.1fM", Double(n) / 1e6)
+    }
+
+    static func size(_ n: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(n), i = 0
+        while v >= 1024, i < units.count - 1 { v /= 1024; i += 1 }
+        return i == 0 ? "\(n)B" : String(format: "%.1f%@", v, units[i])
+    }
+
+    static func secondsAgo(_ s: Double?) -> String {
+        guard let s else { return "never" }
+        return s < 1 ? "just now" : s < 120 ? "\(Int(s))s ago" : s < 7200 ? "\(Int(s / 60))m ago" : "\(Int(s / 3600))h ago"
+    }
+
+    /// "ovl0, MTU 1420, UDP 7444, AES-128-GCM; keys 12s–95s old (rekey every 2m); 3 packets dropped (unknown-key 3)"
+    static func dataPlane(_ d: DataPlaneSummary?) -> String {
+        guard let d else { return "off (--no-tun: this node carries no overlay traffic)" }
+        let f = DurationParser.format
+        var keys = "no keys yet"
+        if let newest = d.newestKeyAgeSeconds, let oldest = d.oldestKeyAgeSeconds {
+            keys = newest.rounded() == oldest.rounded() ? "key \(f(newest.rounded())) old" : "keys \(f(newest.rounded()))–\(f(oldest.rounded())) old"
+        }
+        let dropped = d.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        let drops = dropped.isEmpty ? "nothing dropped"
+            : "\(dropped.map(\.value).reduce(0, +)) dropped (" + dropped.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        return "\(d.tun), MTU \(d.mtu), \(d.queues) queue(s), UDP \(d.dataPort), \(d.cipher); \(keys) (rekey every \(f(d.rekeyIntervalSeconds))); \(drops)"
+    }
+
     static func ms(_ v: Double?) -> String { v.map { String(format: "%.2fms", $0) } ?? "-" }
 }

@@ -97,6 +97,22 @@ extension EndToEnd {
             for process in [controller] + nodes.map(\.process) {
                 #expect(process.termination == nil, "\(process.label) still runs: \(log(process))")
             }
+
+            // Without --no-tun a node wants a TUN, which nobody may make: it stops at once, says why and
+            // what to do, and has not spent its join token.
+            let token = try await Self.ctl(controllerSocket, ["token", "create", "--ttl", "10m"])
+            let carol = try launch("carol", "overlayd-node", [
+                "--name", "carol", "--state-dir", "\(run)/carol", "--listen", "127.0.0.1:0", "--socket", "\(run)/carol.sock",
+                "--passphrase-file", passphrase, "--join-token", token.stdout.trimmed,
+            ])
+            let exit = try await carol.waitForExit()
+            #expect(exit.code != 0)
+            let said = carol.stderrText
+            #expect(said.contains("CAP_NET_ADMIN") && said.contains("--no-tun"), "carol said: \(said)")
+            let tokens = try await Self.ctl(controllerSocket, ["token", "list", "--json"])
+            let list = try OverlayJSON.decoder().decode(TokenList.self, from: Data(tokens.stdout.utf8))
+            let carolsToken = list.tokens.max { $0.createdAt < $1.createdAt }
+            #expect(carolsToken?.usesLeft == 1, "carol's token: \(tokens)")
         }
     }
 }

@@ -23,7 +23,7 @@ struct TCPCoalescerTests {
         let (_, segments, _) = try F.split(h, original, headroom: 16, tailroom: 16)
         #expect(segments.count == 46)
         let writes = F.coalesce(segments)
-        #expect(writes.count == 1)
+        try #require(writes.count == 1)
         let out = Self.header(writes[0])
         let ip = v6 ? 40 : 20
         #expect(out == VirtioNetHeader(flags: VirtioNetHeader.flagNeedsCsum,
@@ -124,6 +124,10 @@ struct TCPCoalescerTests {
         #expect(!Self.joins(a, F.tcpv4(Self.next { $0.window &+= 1 })))
         #expect(!Self.joins(a, F.tcpv4(Self.next { $0.options[11] &+= 1 })))  // timestamp
         #expect(!Self.joins(a, F.tcpv4(Self.next { $0.options = [] })))       // header length
+        var ae = F.tcpv4(Self.next())
+        ae[32] |= 0x01  // the AE (ex-NS) bit beside the data offset
+        F.finishChecksum(&ae, mode: .complete, proto: 6, at: 16)
+        #expect(!Self.joins(a, ae))
         #expect(!Self.joins(a, F.tcpv4(Self.next(), ttl: 63)))
         #expect(!Self.joins(a, F.tcpv4(Self.next(), tos: 2)))
         #expect(!Self.joins(a, F.tcpv4(Self.next(), df: false)))
@@ -153,16 +157,16 @@ struct TCPCoalescerTests {
         #expect(!Self.joins(psh, F.tcpv4(Self.next())))
         let last = F.tcpv4(Self.next { $0.flags = 0x18 })
         let writes = F.coalesce([F.tcpv4(Self.base), last, F.tcpv4(Self.next(Self.next()))])
-        #expect(writes.count == 2)
+        try #require(writes.count == 2)
         #expect(writes[0][10 + 33] == 0x18, "PSH not carried into the merged header")
         #expect(Self.header(writes[0]).gsoType == VirtioNetHeader.gsoTCPv4)
     }
 
     @Test("a short segment ends the run; a longer one cannot follow a shorter first")
-    func sizes() {
+    func sizes() throws {
         let short = F.tcpv4(Self.next { $0.payload = F.payload(300) })
         let writes = F.coalesce([F.tcpv4(Self.base), short, F.tcpv4(Self.next(Self.next { $0.payload = F.payload(300) }))])
-        #expect(writes.count == 2)
+        try #require(writes.count == 2)
         #expect(Self.header(writes[0]).gsoSize == 1000)
         #expect(writes[0].count == 10 + 52 + 1300)
 
@@ -178,6 +182,16 @@ struct TCPCoalescerTests {
         #expect(!Self.joins(a, options))
         #expect(!Self.joins(options, F.tcpv4(Self.next(Self.next()), ipOptions: [1, 1, 1, 0])))
         #expect(!Self.joins(a, F.tcpv4(Self.next(), df: false, mf: true)))
+        // Fragments whose IP fields match each other still never merge.
+        #expect(!Self.joins(F.tcpv4(Self.base, id: 1, df: false, mf: true), F.tcpv4(Self.next(), id: 2, df: false, mf: true)))
+        func atOffset128(_ p: [UInt8]) -> [UInt8] {  // a last fragment: MF clear, offset 16 × 8
+            var q = p
+            q[7] = 0x10
+            F.put16(&q, 10, 0)
+            F.put16(&q, 10, F.naiveChecksum(Array(q[0..<20])))
+            return q
+        }
+        #expect(!Self.joins(atOffset128(F.tcpv4(Self.base, id: 1, df: false)), atOffset128(F.tcpv4(Self.next(), id: 2, df: false))))
         var corrupt = F.tcpv4(Self.next())
         corrupt[8] = 63  // TTL changed without fixing the header checksum
         #expect(!Self.joins(F.tcpv4(Self.base, ttl: 63), corrupt))
@@ -203,14 +217,14 @@ struct TCPCoalescerTests {
         var packets: [[UInt8]] = []
         for _ in 0..<65 { packets.append(F.tcpv4(t)); t = Self.next(t) }
         let writes = F.coalesce(packets)
-        #expect(writes.count == 2)
+        try #require(writes.count == 2)
         #expect(writes[0].count == 10 + 52 + 64 * 100)
         #expect(writes[1] == [UInt8](repeating: 0, count: 10) + packets[64])
 
         let (h, big) = F.superSegment(v6: false, payload: 60 * 1448, mss: 1448)
         let (_, segments, _) = try F.split(h, big)
         let bigWrites = F.coalesce(segments)
-        #expect(bigWrites.count == 2)
+        try #require(bigWrites.count == 2)
         #expect(bigWrites[0].count == 10 + 52 + 45 * 1448)  // 52 + 46 × 1448 > 65535
         #expect(Self.header(bigWrites[1]).gsoType == VirtioNetHeader.gsoTCPv4)
         // Both halves complete to valid checksums and together hold the whole payload.

@@ -16,10 +16,13 @@
 /* What TUNSETOFFLOAD was asked for (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6). */
 #define CTUN_OFFLOADS 0x07
 
-/* Opens one queue of the multi-queue TUN device `name` (created by the first
- * call) with IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE, and IFF_VNET_HDR plus
- * TCP segmentation offload when `offload` is non-zero. Returns the fd. */
-int ctun_open_queue(const char *name, int offload);
+/* Opens /dev/net/tun; returns the fd. */
+int ctun_open_device(void);
+
+/* Makes `fd` one queue of the multi-queue TUN device `name` (created by the
+ * first call) with IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE, and IFF_VNET_HDR
+ * plus TCP segmentation offload when `offload` is non-zero. */
+int ctun_attach_queue(int fd, const char *name, int offload);
 
 /* 1 when an interface of that name exists, 0 when not. */
 int ctun_interface_exists(const char *name);
@@ -55,5 +58,8 @@ int ctun_set_nonblocking(int fd);
 
 /* poll() one fd for input with a timeout; 1 readable, 0 timeout, -errno. */
 int ctun_wait_readable(int fd, int timeout_ms);
+
+/* Names the calling thread (15 bytes at most) for top -H and perf. */
+int ctun_set_thread_name(const char *name);
 
 #endif

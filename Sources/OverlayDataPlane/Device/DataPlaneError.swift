@@ -3,6 +3,7 @@ import Glibc
 /// Why the data plane could not start, in words an operator can act on.
 public enum DataPlaneError: Error, CustomStringConvertible, Sendable {
     case noTunDevice(errno: Int32)
+    case tunDeviceDenied(errno: Int32)
     case needsNetAdmin(interface: String)
     case interfaceExists(String)
     case cannotCreate(interface: String, errno: Int32)
@@ -18,6 +19,8 @@ public enum DataPlaneError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .noTunDevice(let e):
             "cannot open /dev/net/tun (\(Self.text(e))): load the tun module (modprobe tun); under systemd the unit needs DeviceAllow=/dev/net/tun rw; or run with --no-tun (control plane only)"
+        case .tunDeviceDenied(let e):
+            "cannot open /dev/net/tun (\(Self.text(e))): a TUN interface needs root, or CAP_NET_ADMIN and access to the device (the shipped unit has AmbientCapabilities=CAP_NET_ADMIN and DeviceAllow=/dev/net/tun rw); or run with --no-tun (control plane only)"
         case .needsNetAdmin(let name):
             "creating the TUN interface \(name) needs CAP_NET_ADMIN: run as root, give the unit AmbientCapabilities=CAP_NET_ADMIN (the shipped unit does), or run with --no-tun (control plane only)"
         case .interfaceExists(let name):

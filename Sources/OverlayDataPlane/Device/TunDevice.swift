@@ -21,31 +21,59 @@ public final class TunDevice: Sendable {
     public init(name: String, queues: Int, address: UInt32, prefix: Int, mtu: Int) throws(DataPlaneError) {
         try Self.validate(name: name)
         if ctun_interface_exists(name) == 1 { throw .interfaceExists(name) }
-        var fds: [Int32] = []
-        func closeAll() { for fd in fds { Glibc.close(fd) } }
-        for _ in 0..<max(1, queues) {
-            let fd = ctun_open_queue(name, 1)
-            if fd < 0 {
-                closeAll()
-                switch -fd {
-                case ENOENT, ENODEV, ENXIO: throw .noTunDevice(errno: -fd)
-                case EPERM, EACCES: throw fds.isEmpty && access("/dev/net/tun", R_OK | W_OK) != 0 ? .noTunDevice(errno: -fd) : .needsNetAdmin(interface: name)
-                case EBUSY, EEXIST: throw .interfaceExists(name)
-                default: throw .cannotCreate(interface: name, errno: -fd)
-                }
-            }
-            _ = ctun_set_nonblocking(fd)
-            fds.append(fd)
-        }
+        let fds = try Self.open(name: name, queues: queues)
         let rc = ctun_configure(name, address.bigEndian, Int32(prefix), Int32(mtu))
         if rc < 0 {
-            closeAll()
+            for fd in fds { Glibc.close(fd) }
             if -rc == EPERM || -rc == EACCES { throw .needsNetAdmin(interface: name) }
             throw .cannotConfigure(interface: name, step: "set the address \(IPv4.text(address))/\(prefix), MTU \(mtu) and bring it up", errno: -rc)
         }
         self.name = name
         self.mtu = mtu
         self.queues = fds
+    }
+
+    private static func open(name: String, queues: Int) throws(DataPlaneError) -> [Int32] {
+        var fds: [Int32] = []
+        func closeAll() { for fd in fds { Glibc.close(fd) } }
+        for _ in 0..<max(1, queues) {
+            let fd = ctun_open_device()
+            if fd < 0 {
+                closeAll()
+                switch -fd {
+                case EACCES, EPERM: throw .tunDeviceDenied(errno: -fd)
+                default: throw .noTunDevice(errno: -fd)
+                }
+            }
+            let rc = ctun_attach_queue(fd, name, 1)
+            if rc < 0 {
+                Glibc.close(fd)
+                closeAll()
+                switch -rc {
+                case EPERM, EACCES: throw .needsNetAdmin(interface: name)
+                case EBUSY, EEXIST: throw .interfaceExists(name)
+                default: throw .cannotCreate(interface: name, errno: -rc)
+                }
+            }
+            _ = ctun_set_nonblocking(fd)
+            fds.append(fd)
+        }
+        return fds
+    }
+
+    /// Checks that this process may create `name` (device access, CAP_NET_ADMIN, the name free), by creating
+    /// it and letting it go at once: a node that cannot have its TUN says so before it uses a join token.
+    public static func preflight(name: String) throws(DataPlaneError) {
+        let probe = try TunDevice(name: name, queues: 1)
+        probe.close()
+    }
+
+    private init(name: String, queues: Int) throws(DataPlaneError) {
+        try Self.validate(name: name)
+        if ctun_interface_exists(name) == 1 { throw .interfaceExists(name) }
+        self.name = name
+        self.mtu = 0
+        self.queues = try Self.open(name: name, queues: queues)
     }
 
     /// Closes every queue: the interface goes away with the last one.

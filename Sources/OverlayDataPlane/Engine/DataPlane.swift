@@ -1,4 +1,5 @@
 import Foundation
+import CTun
 import Logging
 import OverlayTLS
 import Synchronization
@@ -58,14 +59,15 @@ public final class DataPlane: Sendable {
             let send = SendWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context)
             let receive = ReceiveWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context,
                                         merge: configuration.mergeReceived)
-            let bodies: [(String, @Sendable () -> Void)] = [("send-\(i)", { send.run() }), ("receive-\(i)", { receive.run() })]
+            let bodies: [(String, @Sendable () -> Void)] = [("ovl-send-\(i)", { send.run() }), ("ovl-recv-\(i)", { receive.run() })]
             for (name, body) in bodies {
                 finished.enter()
                 let thread = Thread { [finished] in
+                    // Linux thread names are at most 15 bytes: "ovl-send-0", "ovl-recv-0" show in top -H and perf.
+                    _ = ctun_set_thread_name(name)
                     body()
                     finished.leave()
                 }
-                thread.name = "overlayd-data-\(name)"
                 thread.start()
             }
         }

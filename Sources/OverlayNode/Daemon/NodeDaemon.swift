@@ -38,6 +38,7 @@ public final class NodeDaemon: Service {
         let c = configuration
         let group = MultiThreadedEventLoopGroup.singleton
         let passphrase = try Passphrase.load(file: c.passphraseFile)
+        if let d = c.dataPlane { try TunDevice.preflight(name: d.interface) }
         let identity = try await loadOrEnroll(passphrase: passphrase, group: group)
 
         let tls = TLSConfiguration.mutual(certificate: identity.certificate, key: identity.key, ca: identity.ca)
@@ -70,8 +71,11 @@ public final class NodeDaemon: Service {
         }
         rosterPoller.dataPort = dataPlane?.listenPort
         let poller = rosterPoller
-        let metrics = MetricsExposition(definitions: NodeMetrics.definitions) { [metrics = scheduler.metrics] in
+        let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)) {
+            [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())
+            if let dataPlane, let dataMetrics { dataMetrics.refresh(dataPlane.status()) }
         }
         let control: HTTPServer
         do {

@@ -180,20 +180,33 @@ extension EndToEnd {
             }
         }
 
-        @Test("lifecycle: a leaving peer is unreachable and its TUN gone; a killed peer restarts with a clean TUN and new keys; traffic outlives the controller")
+        @Test("lifecycle: a removed peer is unreachable and refused, a stopped one's TUN is gone; a killed peer restarts with a clean TUN and new keys; traffic outlives the controller")
         func lifecycle() async throws {
             try await Self.withNet(["alice", "bob", "carol"]) { net in
                 try await net.waitReachable(from: "alice", "carol")
                 try await net.waitReachable(from: "alice", "bob")
 
-                let carol = net.nodes["carol"]!
-                let exit = try await net.cluster.stop(carol)
-                #expect(exit.normalExit && exit.code == 0)
-                #expect(try await !Netns.hasLink(try net.ns("carol"), "ovl0"), "carol's ovl0 outlived SIGTERM")
+                // Removed by the operator while still running and still sending: alice drops her keys within a
+                // roster interval, and what carol goes on sending under her old keys is refused.
+                let before = try await net.drops("alice")
+                let carolNS = try net.ns("carol"), aliceIP = net.ips["alice"]!
+                let fromCarol = Task { try await Netns.run(carolNS, ["ping", "-n", "-i", "0.2", "-c", "25", "-W", "1", aliceIP]) }
+                try await Task.sleep(for: .milliseconds(500))
+                let removed = try await net.cluster.requireController().ctl.run(["node", "remove", "carol"])
+                #expect(removed.succeeded, "\(removed)")
                 try await eventually("alice stops carrying traffic for carol once the roster drops her") {
                     let r = try await net.ping(from: "alice", net.ips["carol"]!)
                     guard !r.succeeded, r.stdout.contains("Unreachable") else { throw NotYet("\(r)") }
                 }
+                let series = try await fromCarol.value
+                #expect(!series.stdout.contains(" 0% packet loss"), "every ping of the removed carol got through: \(series)")
+                let after = try await net.drops("alice")
+                #expect(after["unknown-key"]! > before["unknown-key"]!, "alice refused none of carol's packets: \(after)")
+
+                let carol = net.nodes["carol"]!
+                let exit = try await net.cluster.stop(carol)
+                #expect(exit.normalExit && exit.code == 0)
+                #expect(try await !Netns.hasLink(try net.ns("carol"), "ovl0"), "carol's ovl0 outlived SIGTERM")
 
                 let bob = net.nodes["bob"]!
                 let killed = try await net.cluster.stop(bob, signal: SIGKILL)
