@@ -9,9 +9,12 @@ BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 # Debian packages the build, the tests and the demo need; systemd (for
 # systemd-analyze), systemd-container and debootstrap for the units' checks and
 # `make systemd-test`; nftables for the mesh tests; prometheus (promtool) and
-# chromium for the metrics and status-page tests.
+# chromium for the metrics and status-page tests; iputils-ping and python3 for
+# the data-plane tests and the demo (ping, sockets and raw packets between
+# overlay IPs).
 DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev \
-               systemd systemd-container debootstrap util-linux jq nftables prometheus chromium
+               systemd systemd-container debootstrap util-linux jq nftables prometheus chromium \
+               iputils-ping python3
 
 # `make install`: PREFIX for the programs, units and docs; configs always go
 # to /etc/overlayd, which the units name. DESTDIR stages everything elsewhere.
@@ -54,6 +57,7 @@ release:
 
 test: deps check-units
 	$(SWIFT) build --build-tests
+	@[ "$$(id -u)" = 0 ] || echo "make test: not root, so the data-plane tests (network namespaces, TUN interfaces) and the other namespace tests are SKIPPED; run make test as root (as CI does) to run them"
 	$(SWIFT) test --skip-build
 	$(MAKE) systemd-test
 

@@ -27,7 +27,7 @@ ONLY="veth,ceiling,wireguard-go,nebula,overlayd"
 ALL_SYSTEMS="veth ceiling wireguard-go nebula overlayd"
 TUN_CEILING_SRC="${TUN_CEILING_SRC:-/work/shared/tools/tun-ceiling.c}"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
@@ -373,6 +373,7 @@ run_overlayd() {
         record "$label" note "skipped: overlayd-node has no data plane (--tun)"; return 0
     fi
     local ctl="$bin/overlayctl"
+    note "overlayd: $bin/overlayd-node, built $(date -u -r "$bin/overlayd-node" '+%Y-%m-%d %H:%M UTC')"
     say "overlayd (controller + alice in A, bob in B, MTU 1420${OVERLAYD_NODE_ARGS:+, $OVERLAYD_NODE_ARGS})"
     mkdir -p "$d" && chmod 700 "$d"
     head -c 32 /dev/urandom | base64 >"$d/passphrase"; chmod 600 "$d/passphrase"

@@ -18,7 +18,10 @@ struct ReloadCoverageTests {
         "advertise": "127.0.0.1:7001", "controller": "127.0.0.1:7002", "socket": "/tmp/x.sock", "passphrase-file": "/tmp/p",
         "roster-interval": "2s", "ping-interval": "3s", "ping-timeout": "4s", "peer-connections": "per-round",
         "report-rtt-floor": "20ms", "log-level": "debug", "metrics-listen": "127.0.0.1:9100",
+        "tun": "ovl7", "mtu": "1380", "data-listen": "127.0.0.1:7003", "tun-queues": "3", "rekey-interval": "5m",
     ]
+    /// Node keys a config file gives as integers.
+    static let nodeIntegers: Set<String> = ["mtu", "tun-queues"]
     static let controllerChanged: [String: String] = [
         "state-dir": "/tmp/x", "listen": "127.0.0.1:7000", "advertise": "127.0.0.1:7001", "socket": "/tmp/x.sock",
         "network": "100.96.0.0/16", "active-timeout": "45s", "passphrase-file": "/tmp/p", "certificate-validity": "30d",
@@ -26,8 +29,12 @@ struct ReloadCoverageTests {
     ]
 
     /// Overrides as a config file would give them; `lists` are keys whose value is a list.
-    static func decode<T: Decodable>(_ type: T.Type, _ values: [String: String], lists: Set<String> = []) throws -> T {
-        let object: [String: Any] = values.reduce(into: [:]) { $0[$1.key] = lists.contains($1.key) ? [$1.value] : $1.value }
+    static func decode<T: Decodable>(_ type: T.Type, _ values: [String: String], lists: Set<String> = [],
+                                     integers: Set<String> = []) throws -> T {
+        let object: [String: Any] = values.reduce(into: [:]) {
+            let value: Any = lists.contains($1.key) ? [$1.value] : integers.contains($1.key) ? Int($1.value)! as Any : $1.value
+            $0[$1.key] = value
+        }
         return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
@@ -38,7 +45,8 @@ struct ReloadCoverageTests {
         let old = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, Self.nodeBase), configFile: nil)
         var changed = Self.nodeBase
         changed[key] = value
-        let new = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, changed), configFile: nil)
+        let new = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, changed, integers: Self.nodeIntegers),
+                                                configFile: nil)
         let report = NodeDaemon.compare(old, new)
         if Self.nodeEnrollmentOnly.contains(key) {
             #expect(report == ReloadReport(), "\(key) is read at enrollment only")

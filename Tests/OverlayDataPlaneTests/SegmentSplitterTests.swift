@@ -201,6 +201,14 @@ struct SegmentSplitterTests {
         h = h4; h.gsoSize = 65535
         Self.expectError(.segmentTooLong(65535 + 52), h, big)
 
+        // The edges: an IPv4 total length, an IPv6 payload length of exactly 65,535.
+        for (v6, maxPayload) in [(false, 65535 - 52), (true, 65535 - 32)] {
+            let (hMax, pMax) = F.superSegment(v6: v6, payload: maxPayload, mss: UInt16(maxPayload))
+            #expect(throws: Never.self) { _ = try F.split(hMax, pMax) }
+            let (hOver, pOver) = F.superSegment(v6: v6, payload: maxPayload + 1, mss: UInt16(maxPayload + 1))
+            Self.expectError(.segmentTooLong((v6 ? 72 : 52) + maxPayload + 1), hOver, pOver)
+        }
+
         Self.expectError(.doesNotFit(segments: 4, bytesNeeded: 4 * 100 + 3 * 1052 + 1000 + 52, capacity: 4000),
                          h4, p4, headroom: 100, capacity: 4000)
         Self.expectError(.doesNotFit(segments: 1, bytesNeeded: 100 + p4.count, capacity: 100),

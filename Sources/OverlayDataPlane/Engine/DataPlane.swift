@@ -21,7 +21,10 @@ public final class DataPlane: Sendable {
 
     struct PeerState {
         var peer: DataPeer
+        /// Where packets go: the roster's address until an authenticated packet came from elsewhere.
         var endpoint: DataEndpoint?
+        /// The roster's own address, so a new roster version moves the peer only when this changed.
+        var rosterEndpoint: DataEndpoint?
         var keys = PeerKeyRing()
     }
     struct ControlState { var peers: [String: PeerState] = [:] }
@@ -92,12 +95,16 @@ public final class DataPlane: Sendable {
             for spec in specs {
                 guard let ip = IPv4.parse(spec.overlayIP) else { continue }
                 if var held = s.peers[spec.name], held.peer.fingerprint == spec.fingerprint, held.peer.overlayIP == ip {
-                    if let endpoint = spec.endpoint, endpoint != held.endpoint { held.endpoint = endpoint }
+                    // A roamed peer keeps its learned address until the roster itself says something new.
+                    if spec.endpoint != held.rosterEndpoint {
+                        held.rosterEndpoint = spec.endpoint
+                        held.endpoint = spec.endpoint
+                    }
                     next[spec.name] = held
                 } else {
                     if s.peers[spec.name] != nil { log.append(spec.name) }
                     next[spec.name] = PeerState(peer: DataPeer(name: spec.name, overlayIP: ip, fingerprint: spec.fingerprint),
-                                                endpoint: spec.endpoint)
+                                                endpoint: spec.endpoint, rosterEndpoint: spec.endpoint)
                 }
             }
             log += s.peers.keys.filter { next[$0] == nil }
@@ -128,6 +135,11 @@ public final class DataPlane: Sendable {
 
     // MARK: keys
 
+    /// Whether `name` is one of the data plane's peers with this certificate.
+    public func knows(peer name: String, fingerprint: String) -> Bool {
+        state.withLock { $0.peers[name]?.peer.fingerprint == fingerprint }
+    }
+
     /// Installs a session's keys for `peer`. The receive key works at once; the send key
     /// once confirmed (at once for the answering side: the dialer already holds the keys).
     /// Nil when the peer is not on the roster with that certificate.
@@ -153,7 +165,11 @@ public final class DataPlane: Sendable {
                 s.peers[name] = held
                 return key
             }
-            guard let installed else { return nil }
+            guard let installed else {
+                logger.warning("data keys for \(name) not installed: not an active peer with that certificate, or a key id clash; the next session retries",
+                               metadata: ["event": "data-keys-failed", "peer": "\(name)"])
+                return nil
+            }
             receive = installed
         } catch {
             logger.error("cannot set up data keys for \(name): \(error)", metadata: ["event": "data-keys-failed", "peer": "\(name)"])
@@ -165,6 +181,12 @@ public final class DataPlane: Sendable {
             "event": "data-keys", "peer": "\(name)", "rx_key": "\(String(receive.keyID, radix: 16))",
             "tx_key": "\(String(send.keyID, radix: 16))", "tx": "\(confirmed ? "now" : "after-pong")"])
         return DataSession(peer: name, sendKeyID: send.keyID)
+    }
+
+    /// A session whose keys could not be exported: traffic goes on under older keys until the next session.
+    public func exportFailed(peer name: String) {
+        logger.error("cannot export data keys from the TLS session with \(name); packets use older keys until the next session",
+                     metadata: ["event": "data-keys-failed", "peer": "\(name)"])
     }
 
     /// The dialer's send key becomes usable once the answering side has shown it holds the session (its first PONG).

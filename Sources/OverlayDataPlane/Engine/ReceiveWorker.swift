@@ -17,7 +17,9 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
 
     init(index: Int, tunFD: Int32, udpFD: Int32, context: WorkerContext, merge: Bool) {
         self.index = index; self.tunFD = tunFD; self.udpFD = udpFD; self.context = context
-        coalescer = merge ? TCPCoalescer() : nil
+        // Checksums are not verified again here: the inner source must be the sending peer itself (checked
+        // above, under its key), so a segment can only be what that peer's own stack made and sealed.
+        coalescer = merge ? TCPCoalescer(verifyChecksums: false) : nil
         buffer = .allocate(byteCount: capacity, alignment: 16)
     }
 

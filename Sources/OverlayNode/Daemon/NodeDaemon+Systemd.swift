@@ -40,6 +40,12 @@ extension NodeDaemon: ManagedDaemon {
         report.atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
         report.atStart("peer-connections", old.peerConnections, new.peerConnections)
         report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
+        let (a, b) = (old.dataPlane, new.dataPlane)
+        report.atStart("tun", a?.interface ?? "off", b?.interface ?? "off")
+        report.atStart("mtu", a?.mtu, b?.mtu)
+        report.atStart("data-listen", a?.listen?.description, b?.listen?.description)
+        report.atStart("tun-queues", a?.queues, b?.queues)
+        report.atStart("rekey-interval", a?.rekeyInterval, b?.rekeyInterval)
         return report
     }
 }

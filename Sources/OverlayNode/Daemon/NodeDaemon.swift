@@ -58,7 +58,8 @@ public final class NodeDaemon: Service {
             await listener.close()
             throw error
         }
-        dataKeys.sink = dataPlane.map { DataKeysSink(plane: $0, localName: identity.name) }
+        let dataSync = dataPlane.map { DataPlaneSync(plane: $0, roster: roster, selfName: identity.name) }
+        dataKeys.sink = dataPlane.map { plane in DataKeysSink(plane: plane, localName: identity.name, syncPeers: { dataSync?.syncNow() }) }
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
         let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
         let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
@@ -109,8 +110,8 @@ public final class NodeDaemon: Service {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await poller.run() }
             tasks.addTask { await scheduler.run() }
-            if let dataPlane {
-                tasks.addTask { await DataPlaneSync(plane: dataPlane, roster: roster, selfName: identity.name).run() }
+            if let dataSync {
+                tasks.addTask { await dataSync.run() }
             }
             try? await gracefulShutdown()
             tasks.cancelAll()

@@ -13,13 +13,12 @@ final class DataKeyExporter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = PeerFrame
     typealias InboundOut = PeerFrame
 
-    private let plane: DataPlane
-    private let localName: String
+    private let sink: DataKeysSink
+    private var plane: DataPlane { sink.plane }
     private var pending: DataSession?
 
-    init(plane: DataPlane, localName: String) {
-        self.plane = plane
-        self.localName = localName
+    init(_ sink: DataKeysSink) {
+        self.sink = sink
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -27,12 +26,16 @@ final class DataKeyExporter: ChannelInboundHandler, RemovableChannelHandler {
            let tls = try? context.pipeline.syncOperations.handler(type: TLSHandler.self) {
             let client = tls.isClient
             let cipher = plane.configuration.cipher
-            let exporterContext = SessionKeyMaterial.context(client: client ? localName : peer.name, server: client ? peer.name : localName)
+            let me = sink.localName
+            let exporterContext = SessionKeyMaterial.context(client: client ? me : peer.name, server: client ? peer.name : me)
             if let bytes = tls.exportKeyingMaterial(label: SessionKeyMaterial.label, context: exporterContext,
                                                     length: SessionKeyMaterial.length(cipher)),
                let keys = SessionKeyMaterial(exported: bytes, cipher: cipher, isClient: client) {
+                if !plane.knows(peer: peer.name, fingerprint: peer.fingerprint) { sink.syncPeers() }
                 pending = plane.install(peer: peer.name, fingerprint: peer.fingerprint, keys: keys, confirmed: !client)
                 if !client { pending = nil }
+            } else {
+                plane.exportFailed(peer: peer.name)
             }
         }
         context.fireUserInboundEventTriggered(event)

@@ -5,6 +5,9 @@ import OverlayDataPlane
 struct DataKeysSink: Sendable {
     let plane: DataPlane
     let localName: String
+    /// Brings the plane's peers up to the roster now: a handshake can complete in the moment between a
+    /// roster update (which admitted the peer) and the next sync tick.
+    let syncPeers: @Sendable () -> Void
 }
 
 /// The listener is bound before the data plane exists (the plane takes its port

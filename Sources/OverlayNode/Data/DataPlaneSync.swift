@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import OverlayCore
 import OverlayDataPlane
 import OverlayProtocol
@@ -10,22 +11,34 @@ struct DataPlaneSync: Sendable {
     let plane: DataPlane
     let roster: RosterCache
     let selfName: String
+    /// The roster version last applied (shared by the loop and handshakes that sync at once).
+    private let applied = NIOLockedValueBox<String?>(nil)
+
+    init(plane: DataPlane, roster: RosterCache, selfName: String) {
+        self.plane = plane; self.roster = roster; self.selfName = selfName
+    }
     /// Short against the roster interval: the roster decides when, this only adds up to one tick.
     static let tick: TimeInterval = 0.25
 
     func run() async {
-        var applied: String?
         var ticks = 0
         while !Task.isCancelled {
-            let snapshot = roster.snapshot
-            if let version = snapshot.version, version != applied {
-                applied = version
-                plane.updatePeers(Self.specs(snapshot.entries.values, selfName: selfName))
-            }
+            syncNow()
             ticks += 1
             if ticks % 4 == 0 { plane.expireKeys() }
             do { try await Task.sleep(nanoseconds: UInt64(Self.tick * 1e9)) } catch { return }
         }
+    }
+
+    /// Applies the roster's current version if the plane has not seen it yet.
+    func syncNow() {
+        let snapshot = roster.snapshot
+        guard let version = snapshot.version else { return }
+        let stale = applied.withLockedValue { seen -> Bool in
+            defer { seen = version }
+            return seen != version
+        }
+        if stale { plane.updatePeers(Self.specs(snapshot.entries.values, selfName: selfName)) }
     }
 
     static func specs(_ entries: some Sequence<RosterEntry>, selfName: String) -> [DataPeerSpec] {

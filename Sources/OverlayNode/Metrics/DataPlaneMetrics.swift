@@ -52,7 +52,11 @@ final class DataPlaneMetrics: Sendable {
             grow(Self.packets, [("peer", p.name), ("direction", "rx")], to: p.rxPackets)
             grow(Self.bytes, [("peer", p.name), ("direction", "tx")], to: p.txBytes)
             grow(Self.bytes, [("peer", p.name), ("direction", "rx")], to: p.rxBytes)
-            if let age = p.sendKeyAge { Gauge(label: Self.keyAge, dimensions: [("peer", p.name)]).record(age) }
+            if let age = p.sendKeyAge {
+                Gauge(label: Self.keyAge, dimensions: [("peer", p.name)]).record(age)
+            } else {
+                Gauge(label: Self.keyAge, dimensions: [("peer", p.name)]).destroy()
+            }
             if let ago = p.lastTxAgo { Gauge(label: Self.lastPacket, dimensions: [("peer", p.name), ("direction", "tx")]).record(ago) }
             if let ago = p.lastRxAgo { Gauge(label: Self.lastPacket, dimensions: [("peer", p.name), ("direction", "rx")]).record(ago) }
         }

@@ -34,7 +34,7 @@ struct PeerConnection: Sendable {
                                                  handshakeDeadline: deadline))
                         try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
                         try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
-                        if let dataKeys { try sync.addHandler(DataKeyExporter(plane: dataKeys.plane, localName: dataKeys.localName)) }
+                        if let dataKeys { try sync.addHandler(DataKeyExporter(dataKeys)) }
                         try sync.addHandler(PingClientHandler())
                     }
                 }

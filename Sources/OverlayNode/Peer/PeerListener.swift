@@ -34,7 +34,7 @@ struct PeerListener: Sendable {
                     // A connection with no PING for this long is closed; dialers ping far more often.
                     try sync.addHandler(IdleStateHandler(readTimeout: .minutes(5)))
                     try sync.addHandler(PeerResponder(roster: roster, logger: logger))
-                    if let sink = dataKeys.sink { try sync.addHandler(DataKeyExporter(plane: sink.plane, localName: sink.localName)) }
+                    if let sink = dataKeys.sink { try sync.addHandler(DataKeyExporter(sink)) }
                 }
             }
         let channel = try await (socket.map { bootstrap.withBoundSocket($0) } ?? bootstrap.bind(host: host, port: port)).get()

@@ -10,7 +10,7 @@ public struct RosterRequest: Codable, Sendable {
     public var listenPort: Int?
     /// What changed in this node's peer health since its last acknowledged report; absent when nothing did.
     public var health: HealthReport?
-    /// The UDP port this node takes data on, when it is not the endpoint's port (`--data-listen`); absent for `--no-tun` nodes too.
+    /// The UDP port this node takes overlay traffic on, sent whenever its data plane is on; absent from `--no-tun` nodes.
     public var dataPort: Int?
 
     public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil, dataPort: Int? = nil) {
@@ -24,7 +24,7 @@ public struct RosterEntry: Codable, Sendable, Equatable, Hashable {
     public var overlayIP: String
     public var endpoint: String
     public var fingerprint: String
-    /// The node's UDP data port; absent means the endpoint's port.
+    /// The node's UDP data port; absent when it has no data plane (`--no-tun`): nothing is sent to it.
     public var dataPort: Int?
 
     public init(name: String, overlayIP: String, endpoint: String, fingerprint: String, dataPort: Int? = nil) {

@@ -224,8 +224,12 @@ extension EndToEnd {
                     let now = try await net.keyInstalls("alice")
                     guard now >= installs + 4 else { throw NotYet("\(now - installs) new sessions") }
                 }
+                // Loss at a rekey is checked strictly in trafficFlows; here the point is that traffic goes on.
+                let rxBefore = try #require(try await net.nodes["bob"]!.ctl.peers().first { $0.name == "alice" }?.data?.rxPackets)
                 let still = try await Netns.run(try net.ns("alice"), ["ping", "-n", "-i", "0.2", "-c", "10", "-W", "2", net.ips["bob"]!])
-                #expect(still.succeeded && still.stdout.contains(" 0% packet loss"), "with the controller down: \(still)")
+                #expect(still.succeeded, "with the controller down: \(still)")
+                let rxAfter = try #require(try await net.nodes["bob"]!.ctl.peers().first { $0.name == "alice" }?.data?.rxPackets)
+                #expect(rxAfter >= rxBefore + 9, "bob received \(rxAfter - rxBefore) of alice's 10 pings with the controller down")
             }
         }
     }
