@@ -112,8 +112,10 @@ mirror() {
 # units were never tested) and says what it read.
 no_mirror() { # REASON
     say "FAIL systemd-test: $1"
+    local env="not set"
+    [ -z "${OVERLAYD_TEST_MIRROR:-}" ] || env="set to $OVERLAYD_TEST_MIRROR"
     say "  The root image is made with debootstrap from a Debian mirror: OVERLAYD_TEST_MIRROR"
-    say "  (${OVERLAYD_TEST_MIRROR:+set to $OVERLAYD_TEST_MIRROR}${OVERLAYD_TEST_MIRROR:-not set}), else the first Debian archive in apt's sources. Read:"
+    say "  ($env), else the first Debian archive in apt's sources. Read:"
     local f seen=
     for f in "${APT_SOURCES[@]}"; do
         [ -f "$f" ] || continue
@@ -439,8 +441,6 @@ pass "alice runs with CAP_NET_ADMIN alone (effective, ambient, bounding), /dev/n
     || fail $BOB "bob's no-tun drop-in left capabilities: CapEff/CapAmb/CapBnd $(caps $BOB)"
 pass "bob (tun = \"off\" and the no-tun drop-in of docs/operations.md) runs with no capability at all"
 
-ALICE_IP=$(E overlayctl status --node alice --json | jq -r .overlayIP)
-ALICE_PREFIX=$(E overlayctl status --node alice --json | jq -r '.network | split("/")[1]')
 tuns() { E ip -j link show type tun | jq -r '[.[].ifname] | join(" ")'; }
 # ovl0 as `ip` shows it: up, MTU 1420, alice's overlay IP with the network's prefix.
 ovl0_ok() {
@@ -450,14 +450,19 @@ ovl0_ok() {
 }
 check_ovl0() { # WHEN
     local shown
-    shown=$(E ip -o addr show dev ovl0 2>&1; E ip -o link show dev ovl0 2>&1) || true
+    shown=$(E ip addr show dev ovl0 2>&1 | tr -s ' \n' ' ') || true
     ovl0_ok >/dev/null \
         || fail $ALICE "$1, ovl0 is not up with mtu 1420 and $ALICE_IP/$ALICE_PREFIX; ip shows: ${shown:-nothing}"
     [ "$(tuns)" = ovl0 ] || fail $BOB "$1, the TUN interfaces are '$(tuns)', not ovl0 alone (bob has tun = \"off\")"
 }
 no_ovl0() { ! E ip link show dev ovl0; }
+# Her overlay IP and the network's prefix, as her control socket reports them.
+ALICE_IP=$(E overlayctl status --node alice --json | jq -r .overlayIP)
+ALICE_PREFIX=$(E overlayctl status --node alice --json | jq -r '.network | split("/")[1]')
+[[ "$ALICE_IP" =~ ^[0-9]+(\.[0-9]+){3}$ && "$ALICE_PREFIX" =~ ^[0-9]+$ ]] \
+    || fail $ALICE "overlayctl status --node alice --json gives overlayIP '$ALICE_IP' and network prefix '$ALICE_PREFIX'"
 if [ -n "$SKIP_TUN" ]; then
-    say "SKIP ovl0 checks (OVERLAYD_TEST_SKIP_TUN=1): alice's ovl0 after start, after the watchdog restart, gone after stop"
+    say "SKIP ovl0 checks (OVERLAYD_TEST_SKIP_TUN=1): alice's ovl0 with $ALICE_IP/$ALICE_PREFIX after start, after the watchdog restart, gone after stop"
 else
     # The node makes its TUN before READY=1, so right after `systemctl start`.
     check_ovl0 "once alice is READY"

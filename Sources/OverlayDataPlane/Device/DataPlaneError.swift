@@ -18,9 +18,9 @@ public enum DataPlaneError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .noTunDevice(let e):
-            "cannot open /dev/net/tun (\(Self.text(e))): load the tun module (modprobe tun); under systemd the unit needs DeviceAllow=/dev/net/tun rw; or run with --no-tun (control plane only)"
+            "cannot open /dev/net/tun (\(Self.text(e))): load the tun module (modprobe tun); under systemd with PrivateDevices=yes the unit needs BindPaths=/dev/net/tun and DeviceAllow=/dev/net/tun rw (the shipped unit has both); or run with --no-tun (control plane only)"
         case .tunDeviceDenied(let e):
-            "cannot open /dev/net/tun (\(Self.text(e))): a TUN interface needs root, or CAP_NET_ADMIN and access to the device (the shipped unit has AmbientCapabilities=CAP_NET_ADMIN and DeviceAllow=/dev/net/tun rw); or run with --no-tun (control plane only)"
+            "cannot open /dev/net/tun (\(Self.text(e))): a TUN interface needs root, or CAP_NET_ADMIN and access to the device (the shipped unit has AmbientCapabilities=CAP_NET_ADMIN, BindPaths=/dev/net/tun and DeviceAllow=/dev/net/tun rw); or run with --no-tun (control plane only)"
         case .needsNetAdmin(let name):
             "creating the TUN interface \(name) needs CAP_NET_ADMIN: run as root, give the unit AmbientCapabilities=CAP_NET_ADMIN (the shipped unit does), or run with --no-tun (control plane only)"
         case .interfaceExists(let name):
