@@ -24,10 +24,10 @@ int ctun_open_device(void) {
     return fd < 0 ? -errno : fd;
 }
 
-int ctun_attach_queue(int fd, const char *name, int offload) {
+int ctun_attach_queue(int fd, const char *name, int offload, int exclusive) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (offload ? IFF_VNET_HDR : 0);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (offload ? IFF_VNET_HDR : 0) | (exclusive ? IFF_TUN_EXCL : 0);
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) return -errno;
     if (offload) {
@@ -129,13 +129,16 @@ ssize_t ctun_udp_send(int fd, const void *buf, size_t len, const struct sockaddr
         cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
         memcpy(CMSG_DATA(cm), &segment_size, sizeof(segment_size));
     }
-    for (;;) {
+    /* A full send buffer is waited out briefly, a few times, then reported: the caller drops
+     * the train and can notice a stop. */
+    for (int tries = 0;;) {
         ssize_t n = sendmsg(fd, &msg, 0);
         if (n >= 0) return n;
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == ENOBUFS) {
+        if ((errno == EAGAIN || errno == ENOBUFS) && ++tries <= 5) {
             struct pollfd p = { .fd = fd, .events = POLLOUT };
-            if (poll(&p, 1, 100) >= 0) continue;
+            (void)poll(&p, 1, 20);
+            continue;
         }
         return -errno;
     }

@@ -58,4 +58,17 @@ struct PeerKeyRingTests {
         #expect(ring.currentSend(now: 10)?.keyID == UInt32(PeerKeyRing.limit + 3))
         #expect(!ring.holdsReceive(1 | 0x8000_0000) && ring.holdsReceive(UInt32(PeerKeyRing.limit + 3) | 0x8000_0000))
     }
+
+    @Test("a run of unconfirmed sessions (PINGs that never came back) cannot evict the confirmed key in use")
+    func unconfirmedGoFirst() throws {
+        var ring = PeerKeyRing()
+        let (tx1, rx1) = try Self.keys(1, created: 0)
+        ring.install(send: tx1, confirmed: true, receive: rx1)
+        for id in 2...UInt32(PeerKeyRing.limit + 5) {
+            let (tx, rx) = try Self.keys(id, created: UInt64(id))
+            ring.install(send: tx, confirmed: false, receive: rx)
+        }
+        #expect(ring.send.count == PeerKeyRing.limit)
+        #expect(ring.currentSend(now: 20)?.keyID == 1, "the only confirmed key was evicted")
+    }
 }

@@ -19,10 +19,11 @@
 /* Opens /dev/net/tun; returns the fd. */
 int ctun_open_device(void);
 
-/* Makes `fd` one queue of the multi-queue TUN device `name` (created by the
- * first call) with IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE, and IFF_VNET_HDR
- * plus TCP segmentation offload when `offload` is non-zero. */
-int ctun_attach_queue(int fd, const char *name, int offload);
+/* Makes `fd` one queue of the multi-queue TUN device `name` with IFF_TUN |
+ * IFF_NO_PI | IFF_MULTI_QUEUE, and IFF_VNET_HDR plus TCP segmentation offload
+ * when `offload` is non-zero. `exclusive` (the first queue) adds IFF_TUN_EXCL:
+ * creating fails with EBUSY instead of joining a device someone else made. */
+int ctun_attach_queue(int fd, const char *name, int offload, int exclusive);
 
 /* 1 when an interface of that name exists, 0 when not. */
 int ctun_interface_exists(const char *name);

@@ -76,11 +76,13 @@ public struct DataEndpoint: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension DataEndpoint {
-    /// A literal address, or the first address a host name resolves to (getaddrinfo; may block briefly).
-    public static func resolve(host: String, port: Int) -> DataEndpoint? {
+    /// A literal address, or the first address of `family` a host name resolves to (getaddrinfo; may block briefly).
+    /// An IPv6 data socket (bound to `::`) takes both families.
+    public static func resolve(host: String, port: Int, family: Int32 = AF_UNSPEC) -> DataEndpoint? {
         if let literal = DataEndpoint(host: host, port: port) { return literal }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        hints.ai_family = family == AF_INET6 ? AF_UNSPEC : family
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else { return nil }
         defer { freeaddrinfo(result) }

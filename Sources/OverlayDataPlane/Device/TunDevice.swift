@@ -45,7 +45,7 @@ public final class TunDevice: Sendable {
                 default: throw .noTunDevice(errno: -fd)
                 }
             }
-            let rc = ctun_attach_queue(fd, name, 1)
+            let rc = ctun_attach_queue(fd, name, 1, fds.isEmpty ? 1 : 0)
             if rc < 0 {
                 Glibc.close(fd)
                 closeAll()

@@ -7,6 +7,7 @@ import Glibc
 final class UDPSockets: Sendable {
     let fds: [Int32]
     let port: Int
+    let family: Int32
     /// Whether UDP_SEGMENT works here; without it each datagram is sent alone.
     let segmentation: Bool
     static let bufferBytes: Int32 = 8 << 20
@@ -31,6 +32,7 @@ final class UDPSockets: Sendable {
         }
         self.fds = fds
         self.port = bound.port
+        self.family = Int32(bound.storage.ss_family)
         self.segmentation = ctun_udp_gso_supported(fds[0]) == 1
     }
 

@@ -79,11 +79,19 @@ public final class DataPlane: Sendable {
     /// Stops the workers, then closes the sockets and the TUN (the interface disappears).
     public func stop() {
         context.stop()
-        _ = finished.wait(timeout: .now() + 2)
+        // Workers notice within one poll timeout (200 ms) or one bounded send retry; closing the fds
+        // under a worker could let it touch a number the process reuses, so wait for them.
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            logger.warning("data-plane workers did not stop within 5 s; waiting", metadata: ["event": "data-plane-stop-slow"])
+            finished.wait()
+        }
         sockets.close()
         tun.close()
         state.withLock { $0.peers.removeAll() }
     }
+
+    /// The address family of the data sockets: peers' host names resolve to this family.
+    public var addressFamily: Int32 { sockets.family }
 
     // MARK: peers
 
@@ -213,20 +221,20 @@ public final class DataPlane: Sendable {
         if expired { publish() }
     }
 
-    /// Rebuilds both tables from the control state and publishes them.
+    /// Rebuilds both tables from the control state and publishes them, under the state lock: a build
+    /// made before a change can never be stored after the build that includes it.
     private func publish() {
         let now = MonotonicClock.now()
-        let (routes, keys) = state.withLock { s -> ([UInt32: TxRoute], [UInt32: RxKey]) in
+        state.withLock { s in
             var routes: [UInt32: TxRoute] = [:]
             var keys: [UInt32: RxKey] = [:]
             for held in s.peers.values {
                 routes[held.peer.overlayIP] = TxRoute(peer: held.peer, key: held.keys.currentSend(now: now), endpoint: held.endpoint)
                 for key in held.keys.liveReceive(now: now) { keys[key.keyID] = key }
             }
-            return (routes, keys)
+            context.tx.publish(TxTable(routes))
+            context.rx.publish(RxTable(keys))
         }
-        context.tx.publish(TxTable(routes))
-        context.rx.publish(RxTable(keys))
     }
 
     // MARK: status

@@ -34,7 +34,12 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
         while !context.isStopping {
             let n = ctun_udp_recv(udpFD, buffer, capacity, &from, &fromLength, &segmentSize)
             if n < 0 {
-                if n == -Int(EAGAIN) { _ = ctun_wait_readable(udpFD, 200); continue }
+                if n == -Int(EAGAIN) {
+                    // Idle: wait, and let go of tables (and the keys in them) replaced meanwhile.
+                    _ = ctun_wait_readable(udpFD, 200)
+                    context.rx.refresh(&table, seen: &seen)
+                    continue
+                }
                 if n == -Int(EBADF) { return }
                 continue
             }

@@ -34,7 +34,12 @@ final class SendWorker: @unchecked Sendable {  // confined to its own thread aft
         while !context.isStopping {
             let n = ctun_read(tunFD, read, readCapacity)
             if n < 0 {
-                if n == -Int(EAGAIN) { _ = ctun_wait_readable(tunFD, 200); continue }
+                if n == -Int(EAGAIN) {
+                    // Idle: wait, and let go of tables (and the keys in them) replaced meanwhile.
+                    _ = ctun_wait_readable(tunFD, 200)
+                    context.tx.refresh(&table, seen: &seen)
+                    continue
+                }
                 if n == -Int(EBADF) { return }
                 continue
             }

@@ -18,7 +18,15 @@ struct PeerKeyRing {
     mutating func install(send key: TxKey, confirmed: Bool, receive rx: RxKey) {
         send.append(SendKey(key: key, confirmed: confirmed))
         receive.append(rx)
-        if send.count > Self.limit { send.removeFirst(send.count - Self.limit) }
+        // Sessions whose PING never came back leave unconfirmed keys: they go first, so a run of
+        // failed dials cannot push out the confirmed key traffic is using.
+        while send.count > Self.limit {
+            if let i = send.dropLast().firstIndex(where: { !$0.confirmed }) {
+                send.remove(at: i)
+            } else {
+                send.removeFirst()
+            }
+        }
         if receive.count > Self.limit { receive.removeFirst(receive.count - Self.limit) }
     }
 

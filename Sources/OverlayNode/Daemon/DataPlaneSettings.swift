@@ -30,8 +30,9 @@ public struct DataPlaneSettings: Sendable, Equatable {
             throw ConfigError.invalidValue(path: source, key: "tun-queues", reason: "\(queues) is outside 1-64")
         }
         let rekey = try DurationParser.parse(m.rekeyInterval ?? "2m")
-        guard rekey >= 1 else {
-            throw ConfigError.invalidValue(path: source, key: "rekey-interval", reason: "must be at least 1s")
+        guard (1...3600).contains(rekey) else {
+            throw ConfigError.invalidValue(path: source, key: "rekey-interval",
+                                           reason: "must be from 1s to 1h (a session's keys are refused 1.5 times this long after they were made)")
         }
         return DataPlaneSettings(interface: name, mtu: mtu, listen: try m.dataListen.map { try HostPort(parsing: $0) },
                                  queues: queues, rekeyInterval: rekey)

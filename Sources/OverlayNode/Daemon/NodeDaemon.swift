@@ -88,6 +88,7 @@ public final class NodeDaemon: Service {
                 group: group, logger: logger)
         } catch {
             await listener.close()
+            dataPlane?.stop()
             throw error
         }
         var metricsListener: HTTPServer?
@@ -97,6 +98,7 @@ public final class NodeDaemon: Service {
             } catch {
                 await control.shutdown()
                 await listener.close()
+                dataPlane?.stop()
                 throw error
             }
         }

@@ -11,14 +11,23 @@ struct DataPlaneSync: Sendable {
     let plane: DataPlane
     let roster: RosterCache
     let selfName: String
-    /// The roster version last applied (shared by the loop and handshakes that sync at once).
-    private let applied = NIOLockedValueBox<String?>(nil)
+    /// Short against the roster interval: the roster decides when, this only adds up to one tick.
+    static let tick: TimeInterval = 0.25
+
+    struct State {
+        /// The roster version last applied.
+        var applied: String?
+        /// Peers' data endpoints by "host:port": a name is resolved once, and a failed lookup keeps the last answer.
+        var resolved: [String: DataEndpoint] = [:]
+    }
+
+    /// One lock from reading the roster to applying it: the loop and handshakes that sync at once
+    /// (DataKeyExporter) can never apply an older version after a newer one.
+    private let state = NIOLockedValueBox(State())
 
     init(plane: DataPlane, roster: RosterCache, selfName: String) {
         self.plane = plane; self.roster = roster; self.selfName = selfName
     }
-    /// Short against the roster interval: the roster decides when, this only adds up to one tick.
-    static let tick: TimeInterval = 0.25
 
     func run() async {
         var ticks = 0
@@ -32,22 +41,28 @@ struct DataPlaneSync: Sendable {
 
     /// Applies the roster's current version if the plane has not seen it yet.
     func syncNow() {
-        let snapshot = roster.snapshot
-        guard let version = snapshot.version else { return }
-        let stale = applied.withLockedValue { seen -> Bool in
-            defer { seen = version }
-            return seen != version
+        state.withLockedValue { s in
+            let snapshot = roster.snapshot
+            guard let version = snapshot.version, version != s.applied else { return }
+            let specs = snapshot.entries.values.filter { $0.name != selfName }.map { entry in
+                DataPeerSpec(name: entry.name, overlayIP: entry.overlayIP, fingerprint: entry.fingerprint,
+                             endpoint: endpoint(of: entry, cache: &s.resolved))
+            }
+            plane.updatePeers(specs)
+            s.applied = version
         }
-        if stale { plane.updatePeers(Self.specs(snapshot.entries.values, selfName: selfName)) }
     }
 
-    static func specs(_ entries: some Sequence<RosterEntry>, selfName: String) -> [DataPeerSpec] {
-        entries.filter { $0.name != selfName }.map { entry in
-            var endpoint: DataEndpoint?
-            if let port = entry.dataPort, let hostPort = try? HostPort(parsing: entry.endpoint) {
-                endpoint = DataEndpoint.resolve(host: hostPort.host, port: port)
-            }
-            return DataPeerSpec(name: entry.name, overlayIP: entry.overlayIP, fingerprint: entry.fingerprint, endpoint: endpoint)
-        }
+    /// The entry's data endpoint: its roster host with its data port; nil when it has no data plane.
+    /// Literal addresses cost nothing; a host name is looked up when first seen (in the
+    /// family of the data sockets) and its last good answer is kept if a later lookup fails.
+    private func endpoint(of entry: RosterEntry, cache: inout [String: DataEndpoint]) -> DataEndpoint? {
+        guard let port = entry.dataPort, let hostPort = try? HostPort(parsing: entry.endpoint) else { return nil }
+        if let literal = DataEndpoint(host: hostPort.host, port: port) { return literal }
+        let key = "\(hostPort.host):\(port)"
+        if let known = cache[key] { return known }
+        let found = DataEndpoint.resolve(host: hostPort.host, port: port, family: plane.addressFamily)
+        if let found { cache[key] = found }
+        return found
     }
 }
