@@ -15,6 +15,9 @@ let usage = """
                   and CPU for the matrix, time and size of /v1/mesh?broken=1 and /v1/mesh
       (no subcommand: tls and controller, with their defaults)
 
+    The data plane is measured by Benchmarks/dataplane.sh (root; network namespaces):
+      make bench BENCH_ARGS="dataplane [--runs N] [--time S] [--only veth,ceiling,wireguard-go,nebula,overlayd]"
+
     tls options:
       --repetitions N        runs of each measurement, reported min / median / max (default 3)
       --bulk-mib N           MiB sent one way per bulk run (default 512)
