@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "OverlayDataPlane",
             dependencies: [
-                "CTun", "OverlayTLS",
+                "CTun", "OverlayTLS", "OverlayCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

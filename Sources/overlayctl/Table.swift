@@ -25,14 +25,7 @@ enum Format {
         return f.string(from: d)
     }
 
-    static func ago(_ d: Date?) -> String {
-        guard let d else { return "never" }
-        let s = Date().timeIntervalSince(d)
-        if s < 1 { return "just now" }
-        if s < 120 { return "\(Int(s))s ago" }
-        if s < 7200 { return "\(Int(s / 60))m ago" }
-        return "\(Int(s / 3600))h ago"
-    }
+    static func ago(_ d: Date?) -> String { secondsAgo(d.map { Date().timeIntervalSince($0) }) }
 
     /// "by 4/5 peers (controller's mesh view, 3s ago)", from the node's status.
     static func reachability(_ s: NodeStatus) -> String {
@@ -66,7 +59,10 @@ enum Format {
 
     static func secondsAgo(_ s: Double?) -> String {
         guard let s else { return "never" }
-        return s < 1 ? "just now" : s < 120 ? "\(Int(s))s ago" : s < 7200 ? "\(Int(s / 60))m ago" : "\(Int(s / 3600))h ago"
+        if s < 1 { return "just now" }
+        if s < 120 { return "\(Int(s))s ago" }
+        if s < 7200 { return "\(Int(s / 60))m ago" }
+        return "\(Int(s / 3600))h ago"
     }
 
     /// "ovl0, MTU 1420, UDP 7444, AES-128-GCM; keys 12s–95s old (rekey every 2m); 3 packets dropped (unknown-key 3)"

@@ -1,4 +1,5 @@
 import CTun
+import OverlayCore
 import Glibc
 
 /// The node's TUN interface: one fd per queue (IFF_MULTI_QUEUE), opened with
@@ -26,7 +27,7 @@ public final class TunDevice: Sendable {
         if rc < 0 {
             for fd in fds { Glibc.close(fd) }
             if -rc == EPERM || -rc == EACCES { throw .needsNetAdmin(interface: name) }
-            throw .cannotConfigure(interface: name, step: "set the address \(IPv4.text(address))/\(prefix), MTU \(mtu) and bring it up", errno: -rc)
+            throw .cannotConfigure(interface: name, step: "set the address \(IPv4Address(address))/\(prefix), MTU \(mtu) and bring it up", errno: -rc)
         }
         self.name = name
         self.mtu = mtu

@@ -32,12 +32,13 @@ public final class DataPlane: Sendable {
     public var listenPort: Int { sockets.port }
 
     public init(_ configuration: DataPlaneConfiguration, logger: Logger) throws(DataPlaneError) {
-        guard let address = IPv4.parse(configuration.overlayIP) else { throw .invalidAddress(configuration.overlayIP) }
+        let address = configuration.overlayIP.value
+        let prefix = configuration.network.prefix
         guard let listen = DataEndpoint(host: configuration.listenHost, port: configuration.listenPort) else {
             throw .invalidAddress("\(configuration.listenHost):\(configuration.listenPort)")
         }
         let queues = max(1, configuration.queues)
-        tun = try TunDevice(name: configuration.interface, queues: queues, address: address, prefix: configuration.prefix,
+        tun = try TunDevice(name: configuration.interface, queues: queues, address: address, prefix: prefix,
                             mtu: configuration.mtu)
         do {
             sockets = try UDPSockets(bind: listen, count: queues)
@@ -49,7 +50,7 @@ public final class DataPlane: Sendable {
         self.logger = logger
         finished = DispatchGroup()
         let plane = Weak()
-        context = WorkerContext(localIP: address, prefix: configuration.prefix, mtu: configuration.mtu,
+        context = WorkerContext(localIP: address, prefix: prefix, mtu: configuration.mtu,
                                 segmentation: sockets.segmentation, counters: counters) { peer, source in
             plane.value?.roamed(peer, to: source)
         }
@@ -60,8 +61,7 @@ public final class DataPlane: Sendable {
     private func start(queues: Int) {
         for i in 0..<queues {
             let send = SendWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context)
-            let receive = ReceiveWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context,
-                                        merge: configuration.mergeReceived)
+            let receive = ReceiveWorker(index: i, tunFD: tun.queues[i], udpFD: sockets.fds[i], context: context)
             let bodies: [(String, @Sendable () -> Void)] = [("ovl-send-\(i)", { send.run() }), ("ovl-recv-\(i)", { receive.run() })]
             for (name, body) in bodies {
                 finished.enter()
@@ -101,7 +101,7 @@ public final class DataPlane: Sendable {
             var log: [String] = []
             var next: [String: PeerState] = [:]
             for spec in specs {
-                guard let ip = IPv4.parse(spec.overlayIP) else { continue }
+                let ip = spec.overlayIP.value
                 if var held = s.peers[spec.name], held.peer.fingerprint == spec.fingerprint, held.peer.overlayIP == ip {
                     // A roamed peer keeps its learned address until the roster itself says something new.
                     if spec.endpoint != held.rosterEndpoint {

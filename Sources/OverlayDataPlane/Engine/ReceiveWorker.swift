@@ -12,14 +12,13 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
     let context: WorkerContext
     private let capacity = 65_535 + 64
     private let buffer: UnsafeMutableRawPointer
-    /// Nil: every packet is its own TUN write (the slower path, kept to measure what merging gains).
-    private let coalescer: TCPCoalescer?
+    private let coalescer: TCPCoalescer
 
-    init(index: Int, tunFD: Int32, udpFD: Int32, context: WorkerContext, merge: Bool) {
+    init(index: Int, tunFD: Int32, udpFD: Int32, context: WorkerContext) {
         self.index = index; self.tunFD = tunFD; self.udpFD = udpFD; self.context = context
         // Checksums are not verified again here: the inner source must be the sending peer itself (checked
         // above, under its key), so a segment can only be what that peer's own stack made and sealed.
-        coalescer = merge ? TCPCoalescer(verifyChecksums: false) : nil
+        coalescer = TCPCoalescer(verifyChecksums: false)
         buffer = .allocate(byteCount: capacity, alignment: 16)
     }
 
@@ -91,13 +90,6 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
         key.peer.rxPackets.add(1)
         key.peer.rxBytes.add(UInt64(total))
         key.peer.lastRx.store(now)
-        guard let coalescer else {
-            // The header before the packet is spent: a zeroed virtio header takes its last 10 bytes.
-            let start = text - VirtioNetHeader.size
-            start.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNetHeader.size)
-            if ctun_write(tunFD, start, total + VirtioNetHeader.size) < 0 { counters.drop(.sendFailed) }
-            return
-        }
         let packet = UnsafeRawBufferPointer(start: text, count: total)
         if !coalescer.append(packet) {
             flush()
@@ -107,7 +99,7 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
 
     @inline(__always)
     private func flush() {
-        guard let coalescer, !coalescer.isEmpty else { return }
+        guard !coalescer.isEmpty else { return }
         coalescer.flush { bytes in
             if ctun_write(tunFD, bytes.baseAddress, bytes.count) < 0 { context.counters.drop(.sendFailed) }
         }

@@ -7,17 +7,4 @@ enum IPv4 {
     @inline(__always) static func proto(_ p: UnsafeRawPointer) -> UInt8 { p.load(fromByteOffset: 9, as: UInt8.self) }
     @inline(__always) static func source(_ p: UnsafeRawPointer) -> UInt32 { UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
     @inline(__always) static func destination(_ p: UnsafeRawPointer) -> UInt32 { UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)) }
-
-    static func text(_ a: UInt32) -> String { "\(a >> 24).\(a >> 16 & 255).\(a >> 8 & 255).\(a & 255)" }
-
-    static func parse(_ s: String) -> UInt32? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var v: UInt32 = 0
-        for p in parts {
-            guard let b = UInt8(p) else { return nil }
-            v = v << 8 | UInt32(b)
-        }
-        return v
-    }
 }

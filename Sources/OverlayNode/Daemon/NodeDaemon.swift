@@ -136,16 +136,16 @@ public final class NodeDaemon: Service {
             logger.notice("data plane off (--no-tun): this node carries no overlay traffic", metadata: ["event": "data-plane-off"])
             return nil
         }
-        guard let prefix = identity.network.split(separator: "/").last.flatMap({ Int($0) }), (8...30).contains(prefix) else {
-            throw NodeError.damagedState("the stored network '\(identity.network)' has no usable prefix length")
+        guard let network = try? IPv4Network(parsing: identity.network), let address = IPv4Address(identity.overlayIP) else {
+            throw NodeError.damagedState("the stored network '\(identity.network)' or overlay IP '\(identity.overlayIP)' is not usable")
         }
         let listen = d.listen ?? HostPort(host: configuration.listen.host, port: listenPort)
         let plane = try DataPlane(DataPlaneConfiguration(
-            interface: d.interface, queues: d.queues, mtu: d.mtu, overlayIP: identity.overlayIP, prefix: prefix,
+            interface: d.interface, queues: d.queues, mtu: d.mtu, overlayIP: address, network: network,
             listenHost: listen.host, listenPort: listen.port, rekeyAfter: d.rekeyInterval, rejectAfter: d.rekeyInterval * 1.5),
             logger: logger)
         logger.notice("data plane up", metadata: [
-            "event": "data-plane-up", "tun": "\(d.interface)", "ip": "\(identity.overlayIP)/\(prefix)", "mtu": "\(d.mtu)",
+            "event": "data-plane-up", "tun": "\(d.interface)", "ip": "\(address)/\(network.prefix)", "mtu": "\(d.mtu)",
             "queues": "\(plane.tun.queueCount)", "data_listen": "\(listen.host):\(plane.listenPort)",
             "cipher": "\(plane.configuration.cipher.rawValue)"])
         return plane

@@ -44,9 +44,10 @@ struct DataPlaneSync: Sendable {
         state.withLockedValue { s in
             let snapshot = roster.snapshot
             guard let version = snapshot.version, version != s.applied else { return }
-            let specs = snapshot.entries.values.filter { $0.name != selfName }.map { entry in
-                DataPeerSpec(name: entry.name, overlayIP: entry.overlayIP, fingerprint: entry.fingerprint,
-                             endpoint: endpoint(of: entry, cache: &s.resolved))
+            let specs = snapshot.entries.values.filter { $0.name != selfName }.compactMap { entry -> DataPeerSpec? in
+                guard let ip = IPv4Address(entry.overlayIP) else { return nil }
+                return DataPeerSpec(name: entry.name, overlayIP: ip, fingerprint: entry.fingerprint,
+                                    endpoint: endpoint(of: entry, cache: &s.resolved))
             }
             plane.updatePeers(specs)
             s.applied = version
