@@ -11,10 +11,10 @@ BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 # `make systemd-test`; nftables for the mesh tests; prometheus (promtool) and
 # chromium for the metrics and status-page tests; iputils-ping and python3 for
 # the data-plane tests and the demo (ping, sockets and raw packets between
-# overlay IPs).
+# overlay IPs); bind9-dnsutils (dig) for the names tests.
 DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev \
                systemd systemd-container debootstrap util-linux jq nftables prometheus chromium \
-               iputils-ping python3
+               iputils-ping python3 bind9-dnsutils
 
 # `make install`: PREFIX for the programs, units and docs; configs always go
 # to /etc/overlayd, which the units name. DESTDIR stages everything elsewhere.
@@ -101,8 +101,12 @@ install: release install-units
 	  *) echo "note: systemd does not search $(UNITDIR); link the units into /etc/systemd/system (systemctl link)";; esac
 
 # The units alone, with ExecStart= and the docs' path for this PREFIX.
+# polkit reads its rules from /usr/share/polkit-1/rules.d and /etc/polkit-1/rules.d only, whatever PREFIX is.
+POLKITDIR    = /usr/share/polkit-1/rules.d
+
 install-units:
-	install -d -m 0755 "$(DESTDIR)$(UNITDIR)"
+	install -d -m 0755 "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(POLKITDIR)"
+	install -m 0644 etc/polkit/50-overlayd-node.rules "$(DESTDIR)$(POLKITDIR)/50-overlayd-node.rules"
 	@for u in $(UNITS); do \
 	  sed -e 's|@bindir@|$(BINDIR)|g' -e 's|@docdir@|$(DOCDIR)|g' "systemd/$$u" > "$(DESTDIR)$(UNITDIR)/$$u.tmp" && \
 	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$u.tmp" && mv "$(DESTDIR)$(UNITDIR)/$$u.tmp" "$(DESTDIR)$(UNITDIR)/$$u" || exit 1; \
@@ -113,6 +117,7 @@ uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(BINDIR)/,$(addsuffix ",$(PROGRAMS)))
 	rm -f $(addprefix "$(DESTDIR)$(UNITDIR)/,$(addsuffix ",$(UNITS)))
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/overlayd.conf" "$(DESTDIR)$(TMPFILESDIR)/overlayd.conf"
+	rm -f "$(DESTDIR)$(POLKITDIR)/50-overlayd-node.rules"
 	rm -rf "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CERTSDIR)"
 	rmdir "$(DESTDIR)$(PREFIX)/share/overlayd" 2>/dev/null || true
 	@echo "removed overlayd from $(DESTDIR)$(PREFIX); kept $(CONFDIR), /etc/credstore.encrypted, /var/lib/overlayd and the overlayd user."
@@ -122,7 +127,8 @@ demo: build
 	OVERLAYD_BIN="$(BIN)" ./scripts/demo.sh
 
 # BENCH_ARGS="dataplane [--runs N] [--time S] [--only ...]" runs Benchmarks/dataplane.sh (as root:
-# network namespaces and TUN devices) with the release binaries; anything else goes to overlayd-bench.
+# network namespaces and TUN devices) with the release binaries; BENCH_ARGS="dns [--runs N] [--time S]"
+# runs Benchmarks/dns.sh (any user: all on loopback); anything else goes to overlayd-bench.
 bench: deps
 	@set -- $(BENCH_ARGS); \
 	if [ "$${1:-}" = dataplane ]; then \
@@ -132,6 +138,10 @@ bench: deps
 	  fi; \
 	  $(SWIFT) build -c release && \
 	  OVERLAYD_BIN="$$($(SWIFT) build -c release --show-bin-path)" ./Benchmarks/dataplane.sh "$$@"; \
+	elif [ "$${1:-}" = dns ]; then \
+	  shift; \
+	  $(SWIFT) build -c release && \
+	  OVERLAYD_BIN="$$($(SWIFT) build -c release --show-bin-path)" ./Benchmarks/dns.sh "$$@"; \
 	else \
 	  $(SWIFT) build -c release && \
 	  "$$($(SWIFT) build -c release --show-bin-path)/overlayd-bench" "$$@"; \
@@ -139,3 +149,27 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# libFuzzer on the DNS parser: a separate package under Tests/Fuzz, built with the
+# fuzzer and address sanitizers into .build-fuzz (so the normal build never sees
+# them). Each target runs FUZZ_SECONDS on a working copy of its committed seeds under
+# .build-fuzz/work (the seeds stay as they are); a crash fails the run and leaves
+# the input in .build-fuzz/crashes/. Both -sanitize=fuzzer spellings are needed:
+# SwiftPM's for the entry point, swiftc's for the coverage feedback.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = FuzzDNS:dns
+FUZZ_BUILD    = $(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz
+
+.PHONY: fuzz
+
+fuzz: deps
+	$(FUZZ_BUILD) --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library -Xswiftc -sanitize=fuzzer
+	@bin="$$($(FUZZ_BUILD) --show-bin-path)"; \
+	for pair in $(FUZZ_TARGETS); do \
+	  target=$${pair%%:*}; corpus=$${pair#*:}; \
+	  work=.build-fuzz/work/$$corpus; crashes=.build-fuzz/crashes/$$corpus/; \
+	  mkdir -p "$$work" "$$crashes"; cp Tests/Fuzz/corpus/$$corpus/* "$$work"/; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS)s on $$work"; \
+	  "$$bin/$$target" -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix="$$crashes" "$$work" \
+	    || { echo "fuzz: $$target failed; the input is in $$crashes: turn it into a unit test" >&2; exit 1; }; \
+	done

@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "overlayd-controller", targets: ["overlayd-controller"]),
         .executable(name: "overlayd-node", targets: ["overlayd-node"]),
         .executable(name: "overlayctl", targets: ["overlayctl"]),
+        // For the fuzz package under Tests/Fuzz, which builds the DNS parser with sanitizers.
+        .library(name: "OverlayDNS", targets: ["OverlayDNS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -50,6 +52,16 @@ let package = Package(
             name: "OverlayDataPlane",
             dependencies: [
                 "CTun", "OverlayTLS", "OverlayCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OverlayDNS",
+            dependencies: [
+                "OverlayCore", "CSystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -106,7 +118,7 @@ let package = Package(
             name: "OverlayNode",
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
-                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP", "OverlayDataPlane",
+                "OverlayTLS", "OverlayProtocol", "OverlayCore", "OverlayHTTP", "OverlayDataPlane", "OverlayDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -134,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "overlayctl",
             dependencies: [
-                "OverlayCore", "OverlayProtocol",
+                "OverlayCore", "OverlayProtocol", "OverlayDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -152,6 +164,11 @@ let package = Package(
         .testTarget(
             name: "OverlayDataPlaneTests",
             dependencies: ["OverlayDataPlane", "OverlayTLS", "CTun"]
+        ),
+        .testTarget(
+            name: "OverlayDNSTests",
+            dependencies: ["OverlayDNS", "OverlayCore",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "OverlayTLSTests",

@@ -6,10 +6,13 @@
 # The units are installed with `make install-units` under a temporary PREFIX,
 # whose bin/ gets stand-in executables: verify checks that ExecStart= names an
 # executable file, and must not depend on what is installed on this host.
-# Every service must score at most THRESHOLD (exposure x10; 15 = 1.5).
+# Every service must score at most THRESHOLD (exposure x10; 16 = 1.6). The node
+# scores 1.6: 1.5 for what the data plane needs (CAP_NET_ADMIN, the host's
+# network, /dev/net/tun) and 0.1 for CAP_NET_BIND_SERVICE, which its resolver
+# needs for port 53 (docs/operations.md, "Exposure scores").
 set -eu
 
-THRESHOLD=${THRESHOLD:-15}
+THRESHOLD=${THRESHOLD:-16}
 cd "$(dirname "$0")/.."
 
 command -v systemd-analyze >/dev/null 2>&1 || { echo "check-units: systemd-analyze is missing (Debian: apt-get install systemd)" >&2; exit 1; }

@@ -8,14 +8,26 @@
 # container with `make install DESTDIR=/proc/PID/root`, then checks: the
 # sysusers file makes the user; the controller and overlayd-node@alice/@bob
 # come up `active (running)` once READY and answer on their control sockets;
-# alice runs with CAP_NET_ADMIN alone and /dev/net/tun in a /dev of her own,
-# and has her TUN, ovl0, up with mtu 1420 and her overlay IP; bob, a
-# `tun = "off"` node with the drop-in of docs/operations.md, has no capability
-# and no TUN; `systemctl status` shows their STATUS lines; `overlayctl peers`
-# on alice shows bob up; the journal holds alice's PONGs from bob with their
-# fields; the passphrases arrive through LoadCredentialEncrypted=; a stopped
-# (SIGSTOP) alice is restarted by the watchdog and makes ovl0 again;
-# `systemctl stop` leaves no socket and no ovl0; the controller's control
+# alice runs with CAP_NET_ADMIN and CAP_NET_BIND_SERVICE alone and
+# /dev/net/tun in a /dev of her own, and has her TUN, ovl0, up with mtu 1420
+# and her overlay IP; bob, a `tun = "off"` node with the drop-in of
+# docs/operations.md, has no capability and no TUN, and so also `dns = "off"`
+# (port 53 is not his): his journal says the resolver is off (dns-off);
+# `systemctl status` shows their STATUS lines; `overlayctl peers` on alice
+# shows bob up; the journal holds alice's PONGs from bob with their fields;
+# the passphrases arrive through LoadCredentialEncrypted=.
+# Names (systemd-resolved runs in the container, libnss-resolve in its NSS):
+# alice's journal says dns-host-wired through resolved on ovl0; `resolvectl`
+# shows her overlay IP as ovl0's DNS server, ~overlay.internal and the
+# reverse zone as its routing-only domains and no default route on it;
+# `resolvectl query` and `getent hosts` (NSS) answer bob.overlay.internal
+# with bob's overlay IP and the reverse of that IP with bob.overlay.internal;
+# nobody.overlay.internal is not found; `overlayctl resolve bob` on alice
+# answers from her own resolver.
+# A stopped (SIGSTOP) alice is restarted by the watchdog and makes ovl0 again
+# and wires it into resolved again; a stopped bob stops resolving (NXDOMAIN)
+# within a bounded wait; `systemctl stop` leaves no socket, no ovl0 and no
+# ovl0 link or ~overlay.internal domain in resolved; the controller's control
 # socket activates it; a second install keeps the configs.
 #
 # The mirror for debootstrap is OVERLAYD_TEST_MIRROR, or else the first Debian
@@ -31,7 +43,8 @@
 # inspection (nsenter -t PID -a); OVERLAYD_TEST_CACHE (default
 # /var/cache/overlayd-test) holds the root image; OVERLAYD_TEST_MIRROR is the
 # Debian mirror (default: from apt's sources); OVERLAYD_TEST_SKIP_TUN=1 leaves
-# out the TUN checks, for a node binary without a data plane.
+# out the TUN checks (and with them bob's `dns = "off"` and the names checks,
+# which need alice's ovl0), for a node binary without a data plane.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -137,12 +150,15 @@ MIRROR=$(mirror)
 
 # --- the root image ---------------------------------------------------------
 
-# systemd, what the operator's commands here use (kill for ExecReload=,
-# useradd, runuser, ip for the nodes' TUN interfaces), and the shared
-# libraries the release binaries load besides libc (`ldd`: OpenSSL, SQLite,
-# libsystemd, zlib, libstdc++); the installed binaries are checked with ldd
-# inside the container.
-PACKAGES=dbus,iproute2,libgcc-s1,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,procps,systemd,util-linux,zlib1g
+# systemd, with systemd-resolved and libnss-resolve (the host lookups the
+# nodes wire their names into; Debian's systemd-resolved enables itself),
+# what the operator's commands here use (kill for ExecReload=, useradd,
+# runuser, ip for the nodes' TUN interfaces, resolvectl and getent for
+# names), and the shared libraries the release binaries load besides libc
+# (`ldd`: OpenSSL, SQLite, libsystemd, zlib, libstdc++); the installed
+# binaries are checked with ldd inside the container. The image's cache key
+# is made from this list, so a change here makes a new image.
+PACKAGES=dbus,iproute2,libgcc-s1,libnss-resolve,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,polkitd,procps,systemd,systemd-resolved,util-linux,zlib1g
 KEY=$(printf 'bookworm minbase %s %s\n' "$MIRROR" "$PACKAGES" | sha256sum | cut -c1-16)
 ROOT=$CACHE/bookworm-$KEY
 WORK=$(mktemp -d /tmp/overlayd-systemd-test.XXXXXX)
@@ -278,6 +294,23 @@ fail() { # UNIT MESSAGE
 }
 show() { E systemctl show -P "$2" "$1"; } # UNIT PROPERTY
 
+# --- systemd-resolved, before any node starts --------------------------------
+
+# The nodes' default `dns-host = "auto"` wires their names into resolved when
+# it owns org.freedesktop.resolve1 on the system bus as the node starts.
+RESOLVED=systemd-resolved.service
+[ "$(E systemctl is-enabled $RESOLVED 2>&1)" = enabled ] \
+    || fail $RESOLVED "systemd-resolved is '$(E systemctl is-enabled $RESOLVED 2>&1)' in the image, not enabled (its Debian package enables it)"
+resolved_on_bus() {
+    [ "$(E busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.freedesktop.resolve1)" = "b true" ]
+}
+until_ok 30 resolved_on_bus \
+    || fail $RESOLVED "systemd-resolved is $(show $RESOLVED ActiveState) but org.freedesktop.resolve1 has no owner on the system bus"
+NSS_HOSTS=$(E awk '$1 == "hosts:"' /etc/nsswitch.conf)
+[[ " $NSS_HOSTS " == *" resolve "* ]] \
+    || fail "" "libnss-resolve is installed but /etc/nsswitch.conf has '$NSS_HOSTS', without resolve"
+pass "systemd-resolved enabled, $(show $RESOLVED ActiveState), owns org.freedesktop.resolve1; nsswitch.conf: $NSS_HOSTS"
+
 # --- make install into it ---------------------------------------------------
 
 DEST=/proc/$P/root
@@ -400,11 +433,13 @@ EOF
 }
 node_conf alice 7444
 node_conf bob 7445
-# alice runs the shipped unit with the default TUN, ovl0. bob is the
-# control-plane-only node of docs/operations.md: `tun = "off"` and the drop-in
-# that takes the capability away, as the docs write it. (Two nodes in one
-# network namespace could not both have ovl0 anyway.)
-[ -n "$SKIP_TUN" ] || echo 'tun = "off"' >>"$DEST/etc/overlayd/node/bob.conf"
+# alice runs the shipped unit with the default TUN, ovl0, and the default
+# resolver (`dns = "on"`, `dns-host = "auto"`). bob is the control-plane-only
+# node of docs/operations.md: `tun = "off"` and the drop-in that takes the
+# capabilities away, as the docs write it; without CAP_NET_BIND_SERVICE his
+# loopback resolver could not have port 53, so `dns = "off"` too. (Two nodes
+# in one network namespace could not both have ovl0 anyway.)
+[ -n "$SKIP_TUN" ] || printf 'tun = "off"\ndns = "off"\n' >>"$DEST/etc/overlayd/node/bob.conf"
 mkdir -p "$DEST/etc/systemd/system/overlayd-node@bob.service.d"
 printf '[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\nPrivateUsers=yes\nBindPaths=\nDeviceAllow=\n' \
     >"$DEST/etc/systemd/system/overlayd-node@bob.service.d/no-tun.conf"
@@ -423,10 +458,10 @@ BOB=overlayd-node@bob.service
 caps() { # UNIT: the main process's effective, ambient and bounding capability sets
     E awk '/^Cap(Eff|Amb|Bnd):/ { printf "%s%s", sep, $2; sep = " " }' "/proc/$(show "$1" MainPID)/status"
 }
-NET_ADMIN=0000000000001000 # 1 << CAP_NET_ADMIN (12)
+NODE_CAPS=0000000000001400 # 1 << CAP_NET_ADMIN (12) | 1 << CAP_NET_BIND_SERVICE (10)
 NONE=0000000000000000
-[ "$(caps $ALICE)" = "$NET_ADMIN $NET_ADMIN $NET_ADMIN" ] \
-    || fail $ALICE "alice's CapEff/CapAmb/CapBnd are $(caps $ALICE), not CAP_NET_ADMIN ($NET_ADMIN) alone in each"
+[ "$(caps $ALICE)" = "$NODE_CAPS $NODE_CAPS $NODE_CAPS" ] \
+    || fail $ALICE "alice's CapEff/CapAmb/CapBnd are $(caps $ALICE), not CAP_NET_ADMIN and CAP_NET_BIND_SERVICE ($NODE_CAPS) alone in each"
 in_alice() { E nsenter -t "$(show $ALICE MainPID)" -m "$@"; } # COMMAND...: in alice's mount namespace
 [ "$(in_alice stat -c %d:%i /dev)" != "$(E stat -c %d:%i /dev)" ] \
     || fail $ALICE "alice sees the container's /dev, not one of her own (PrivateDevices=yes)"
@@ -436,10 +471,15 @@ in_alice test -c /dev/net/tun || fail $ALICE "alice's own /dev has no /dev/net/t
 # apply is checked instead.
 [ "$(show $ALICE DevicePolicy)" = closed ] && show $ALICE DeviceAllow | grep -qx '/dev/net/tun rw' \
     || fail $ALICE "alice's device policy is '$(show $ALICE DevicePolicy)' with '$(show $ALICE DeviceAllow)', not closed with /dev/net/tun rw"
-pass "alice runs with CAP_NET_ADMIN alone (effective, ambient, bounding), /dev/net/tun in a /dev of her own, DevicePolicy=closed + DeviceAllow=/dev/net/tun rw"
+pass "alice runs with CAP_NET_ADMIN and CAP_NET_BIND_SERVICE alone (effective, ambient, bounding), /dev/net/tun in a /dev of her own, DevicePolicy=closed + DeviceAllow=/dev/net/tun rw"
 [ "$(caps $BOB)" = "$NONE $NONE $NONE" ] \
     || fail $BOB "bob's no-tun drop-in left capabilities: CapEff/CapAmb/CapBnd $(caps $BOB)"
 pass "bob (tun = \"off\" and the no-tun drop-in of docs/operations.md) runs with no capability at all"
+if [ -z "$SKIP_TUN" ]; then
+    dns_off() { E journalctl -u $BOB OVERLAY_EVENT=dns-off -o json --no-pager | jq -se 'length > 0'; }
+    until_ok 10 dns_off || fail $BOB "bob has dns = \"off\" but his journal has no OVERLAY_EVENT=dns-off entry"
+    pass "bob (dns = \"off\"): journal OVERLAY_EVENT=dns-off \"$(E journalctl -u $BOB OVERLAY_EVENT=dns-off -o cat --no-pager | tail -n1)\""
+fi
 
 tuns() { E ip -j link show type tun | jq -r '[.[].ifname] | join(" ")'; }
 # ovl0 as `ip` shows it: up, MTU 1420, alice's overlay IP with the network's prefix.
@@ -496,6 +536,73 @@ for u in overlayd-node@alice overlayd-node@bob; do
 done
 pass "alice read her key passphrase as a credential ($CRED_MODE), bob through the plain-file LoadCredential= drop-in"
 
+# --- names: alice's resolver, wired into systemd-resolved on ovl0 --------------
+
+BOB_IP=$(E overlayctl status --node bob --json | jq -r .overlayIP)
+[[ "$BOB_IP" =~ ^[0-9]+(\.[0-9]+){3}$ ]] || fail $BOB "overlayctl status --node bob --json gives overlayIP '$BOB_IP'"
+# resolvectl's answers, one line each ("NAME: ADDRESS -- link: ovl0"), and
+# whether the name is not found (NXDOMAIN) rather than not answered.
+query() { E resolvectl query --legend=no "$@" 2>&1; }
+answers() { grep -qwF -- "$2" <<<"$(query "$1")"; } # NAME-OR-IP EXPECTED
+fresh_answers() { E resolvectl flush-caches && answers "$@"; }
+not_found() { # NAME
+    E resolvectl flush-caches
+    ! E resolvectl query --legend=no "$1" >/dev/null 2>&1 && grep -q 'not found' <<<"$(query "$1")"
+}
+host_events() { # EVENT: alice's journal entries for it, as JSON lines
+    E journalctl -u $ALICE OVERLAY_EVENT="$1" -o json --no-pager
+}
+# The wiring is done, or has failed (then its error is what to report), once
+# the first roster arrived; the journal has one entry for each change.
+wired() { host_events dns-host-wired | jq -se 'any(.[]; .MESSAGE | test("resolved on ovl0"))'; }
+if [ -n "$SKIP_TUN" ]; then
+    say "SKIP names checks (OVERLAYD_TEST_SKIP_TUN=1): resolved on ovl0, resolvectl and getent for bob.overlay.internal"
+else
+    if ! until_ok 30 wired; then
+        say "alice's dns-host-failed entries: $(host_events dns-host-failed | jq -rs 'map("\(.MESSAGE): \(.OVERLAY_ERROR // "")") | join(" | ")')"
+        say "overlayctl status --node alice --json | jq .dns: $(E overlayctl status --node alice --json | jq -c .dns)"
+        fail $ALICE "alice's journal has no OVERLAY_EVENT=dns-host-wired through resolved on ovl0"
+    fi
+    DNS_STATUS=$(E overlayctl status --node alice --json | jq -c .dns)
+    jq -e '.host == "resolved on ovl0" and .hostError == null' <<<"$DNS_STATUS" >/dev/null \
+        || fail $ALICE "overlayctl status --node alice --json shows .dns $DNS_STATUS, not host \"resolved on ovl0\" without hostError"
+    pass "alice's journal: OVERLAY_EVENT=dns-host-wired \"$(host_events dns-host-wired | jq -rs 'last | .MESSAGE')\"; status .dns.host \"resolved on ovl0\", listen $(jq -c .listen <<<"$DNS_STATUS")"
+
+    # What resolved holds for ovl0: alice's overlay IP as its DNS server, the
+    # domain and the reverse zone as routing-only domains, no default route.
+    LINK_DNS=$(E resolvectl dns ovl0 2>&1) || true
+    LINK_DOMAINS=$(E resolvectl domain ovl0 2>&1) || true
+    LINK_DEFAULT=$(E resolvectl default-route ovl0 2>&1) || true
+    [[ "$LINK_DNS" == *"(ovl0): $ALICE_IP" ]] \
+        || fail $ALICE "resolvectl dns ovl0 gives '$LINK_DNS', not alice's overlay IP $ALICE_IP alone"
+    # The reverse zone's apex: the network's whole octets, reversed (100.64.0.0/16: 64.100.in-addr.arpa).
+    REVERSE_APEX=$(E overlayctl status --node alice --json | jq -r --argjson prefix "$ALICE_PREFIX" \
+        '.network | split("/")[0] | split(".")[0:($prefix / 8 | floor)] | reverse | join(".") + ".in-addr.arpa"')
+    [[ " ${LINK_DOMAINS#*: } " == *" ~overlay.internal "* && " ${LINK_DOMAINS#*: } " == *" ~$REVERSE_APEX "* ]] \
+        || fail $ALICE "resolvectl domain ovl0 gives '$LINK_DOMAINS', not ~overlay.internal and ~$REVERSE_APEX (routing-only)"
+    [[ "$LINK_DEFAULT" == *"(ovl0): no" ]] \
+        || fail $ALICE "resolvectl default-route ovl0 gives '$LINK_DEFAULT', not no: the overlay's server would get every name"
+    pass "resolvectl on ovl0: dns $ALICE_IP, domain '${LINK_DOMAINS#*: }', default-route no"
+
+    until_ok 30 answers bob.overlay.internal "$BOB_IP" \
+        || fail $ALICE "resolvectl query bob.overlay.internal gives '$(query bob.overlay.internal)', not bob's overlay IP $BOB_IP"
+    pass "resolvectl query bob.overlay.internal: $(query bob.overlay.internal | head -n1)"
+    NSS=$(E getent hosts bob.overlay.internal) || true
+    [ "$(awk '{ print $1 }' <<<"$NSS")" = "$BOB_IP" ] \
+        || fail $ALICE "getent hosts bob.overlay.internal (NSS: $NSS_HOSTS) gives '$NSS', not $BOB_IP"
+    pass "getent hosts bob.overlay.internal (NSS): $(tr -s ' \t' ' ' <<<"$NSS")"
+    answers "$BOB_IP" bob.overlay.internal \
+        || fail $ALICE "resolvectl query $BOB_IP gives '$(query "$BOB_IP")', not bob.overlay.internal"
+    pass "resolvectl query $BOB_IP (reverse): $(query "$BOB_IP" | head -n1)"
+    not_found nobody.overlay.internal \
+        || fail $ALICE "resolvectl query nobody.overlay.internal gives '$(query nobody.overlay.internal)', not 'not found'"
+    pass "resolvectl query nobody.overlay.internal fails: $(query nobody.overlay.internal | head -n1)"
+    OWN=$(E overlayctl resolve bob --node alice 2>&1) || true
+    [ "$(awk -F'\t' '{ sub(/\.$/, "", $1); print $1 " " $3 " " $4 }' <<<"$OWN")" = "bob.overlay.internal A $BOB_IP" ] \
+        || fail $ALICE "overlayctl resolve bob --node alice gives '$OWN', not bob.overlay.internal A $BOB_IP"
+    pass "overlayctl resolve bob --node alice: $(tr '\t' ' ' <<<"$OWN")"
+fi
+
 # --- the watchdog -----------------------------------------------------------
 
 PID_BEFORE=$(show $ALICE MainPID)
@@ -519,6 +626,10 @@ pass "alice is back: \"$(show $ALICE StatusText)\""
 if [ -z "$SKIP_TUN" ]; then
     check_ovl0 "after the watchdog restart"
     pass "the restarted alice made ovl0 again ($ALICE_IP/$ALICE_PREFIX, mtu 1420)"
+    # The killed alice could not revert her link; the new ovl0 is a new link in resolved.
+    until_ok 30 fresh_answers bob.overlay.internal "$BOB_IP" \
+        || fail $ALICE "after the watchdog restart resolvectl query bob.overlay.internal gives '$(query bob.overlay.internal)' (resolvectl dns ovl0: $(E resolvectl dns ovl0 2>&1))"
+    pass "the restarted alice wired the new ovl0 into resolved: $(query bob.overlay.internal | head -n1)"
 fi
 
 # --- reload ---------------------------------------------------------------
@@ -529,6 +640,18 @@ E systemctl reload $BOB || fail $BOB "systemctl reload $BOB failed"
     || fail $BOB "bob did not stay up with the same PID across systemctl reload"
 until_ok 30 status_is $BOB '^1/1 peers up' || fail $BOB "bob's STATUS after the reload is '$(show $BOB StatusText)'"
 pass "systemctl reload bob (SIGHUP): same PID $BOB_PID, active, \"$(show $BOB StatusText)\""
+
+# --- a stopped bob leaves the names ------------------------------------------
+
+if [ -z "$SKIP_TUN" ]; then
+    t0=$SECONDS
+    E systemctl stop $BOB
+    # The controller drops him from the roster, alice's next roster poll from
+    # her zone; resolved's cache is flushed before each try.
+    until_ok 60 not_found bob.overlay.internal \
+        || fail $ALICE "bob is stopped but resolvectl query bob.overlay.internal still gives '$(query bob.overlay.internal)'"
+    pass "systemctl stop bob: resolvectl query bob.overlay.internal not found after $((SECONDS - t0)) s: $(query bob.overlay.internal | head -n1)"
+fi
 
 # --- stop -------------------------------------------------------------------
 
@@ -542,6 +665,14 @@ pass "systemctl stop: all three exited cleanly on SIGTERM ($((SECONDS - t0)) s)"
 if [ -z "$SKIP_TUN" ]; then
     until_ok 10 no_ovl0 || fail $ALICE "alice is stopped but ovl0 is still there: $(E ip -o link show dev ovl0 2>&1)"
     pass "systemctl stop alice: ovl0 is gone"
+    resolved_forgot() {
+        local links domains
+        links=$(E resolvectl status) && domains=$(E resolvectl domain) \
+            && ! grep -q '(ovl0)' <<<"$links" && ! grep -q '~overlay\.internal' <<<"$domains"
+    }
+    until_ok 10 resolved_forgot \
+        || fail $ALICE "alice is stopped but resolved still has ovl0 or ~overlay.internal: $(E resolvectl domain 2>&1 | tr '\n' ';')"
+    pass "systemctl stop alice: resolvectl status lists no ovl0 and no ~overlay.internal domain"
 fi
 left=$(E find /run/overlayd -type s 2>/dev/null || true)
 [ -z "$left" ] || fail "" "systemctl stop left sockets behind: $left"

@@ -15,7 +15,7 @@ struct Roster: AsyncParsableCommand {
             let listing = try await conn.json(.GET, "/v1/roster", as: RosterListing.self)
             var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "ACTIVE", "LAST SEEN"])
             for n in listing.nodes {
-                table.rows.append([n.name, n.overlayIP, n.endpoint ?? "-", n.active ? "yes" : "no", Format.ago(n.lastSeen)])
+                table.rows.append([Format.fullName(n.name, listing.domain), n.overlayIP, n.endpoint ?? "-", n.active ? "yes" : "no", Format.ago(n.lastSeen)])
             }
             print(table.render())
         }

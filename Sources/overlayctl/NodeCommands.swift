@@ -19,7 +19,7 @@ struct Peers: AsyncParsableCommand {
             var table = Table(header: ["NAME", "OVERLAY IP", "ENDPOINT", "STATE", "RTT", "SRTT", "LAST PONG", "FAILS"]
                 + (data ? ["TX", "RX", "LAST DATA", "KEY"] : []) + ["LAST ERROR"])
             for p in reply.peers {
-                var row = [p.name, p.overlayIP, p.endpoint, p.state, Format.ms(p.rttMs), Format.ms(p.smoothedRttMs),
+                var row = [Format.fullName(p.name, reply.domain), p.overlayIP, p.endpoint, p.state, Format.ms(p.rttMs), Format.ms(p.smoothedRttMs),
                            Format.ago(p.lastPong), String(p.consecutiveFailures)]
                 if data {
                     let d = p.data
@@ -93,6 +93,7 @@ struct Status: AsyncParsableCommand {
                     reachable:   \(Format.reachability(s))
                     timers:      \(Format.timers(s.timers))
                     data plane:  \(Format.dataPlane(s.dataPlane))
+                    names:       \(Format.dns(s.dns))
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

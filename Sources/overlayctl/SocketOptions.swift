@@ -52,6 +52,8 @@ func perform(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as ValidationError {
         throw error
+    } catch let exit as ExitCode {
+        throw exit
     } catch {
         FileHandle.standardError.write(Data("overlayctl: error: \(error)\n".utf8))
         throw ExitCode.failure
@@ -60,4 +62,10 @@ func perform(_ body: () async throws -> Void) async throws {
 
 func printJSON(_ bytes: [UInt8]) {
     print(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+
+/// A failure overlayctl explains itself, printed as it is.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -79,5 +79,18 @@ enum Format {
         return "\(d.tun), MTU \(d.mtu), \(d.queues) queue(s), UDP \(d.dataPort), \(d.cipher); \(keys) (rekey every \(f(d.rekeyIntervalSeconds))); \(drops)"
     }
 
+    static func dns(_ d: NodeDNSStatus?) -> String {
+        guard let d else { return "off (--dns off: this node answers no names)" }
+        let domain = d.domain.map { "*.\($0)" } ?? "no domain yet (no roster)"
+        let asked = d.queries.values.reduce(0, +)
+        let refused = (d.queries["refused"] ?? 0) + (d.queries["formerr"] ?? 0) + (d.queries["dropped"] ?? 0)
+        var host = "host: \(d.host)\(d.search ? " (search domain)" : "")"
+        if let e = d.hostError { host += " FAILING: \(e)" }
+        return "\(domain), \(d.names) names on \(d.listen.joined(separator: ", ")); \(host); \(asked) queries (\(refused) refused or malformed)"
+    }
+
+    /// A node's name as DNS gives it, when the domain is known.
+    static func fullName(_ name: String, _ domain: String?) -> String { domain.map { "\(name).\($0)" } ?? name }
+
     static func ms(_ v: Double?) -> String { v.map { String(format: "%.2fms", $0) } ?? "-" }
 }

@@ -47,6 +47,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Overlay range, fixed when the network is created. (default: \(ControllerConfiguration.defaultNetwork))", valueName: "cidr"))
     var network: String?
 
+    @Option(help: ArgumentHelp("DNS domain of the network's names: every node answers NAME.<domain> with that node's overlay IP. (default: \(NetworkDomain.defaultDomain))", valueName: "domain"))
+    var domain: String?
+
     @Option(name: .customLong("active-timeout"), help: ArgumentHelp("A node silent this long leaves the active roster. (default: 30s)", valueName: "duration"))
     var activeTimeout: String?
 
@@ -74,6 +77,7 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.logLevel = logLevel
         flags.metricsListen = metricsListen
         flags.statusListen = statusListen
+        flags.domain = domain
         let (configFile, settings) = (config, flags)
         do {
             try await DaemonLauncher.run(program: "overlayd-controller",

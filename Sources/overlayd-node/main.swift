@@ -17,6 +17,8 @@ struct NodeCommand: AsyncParsableCommand {
             control-plane-only node with neither. The interface is removed when the node exits, also \
             when it is killed.
 
+            Names: the node answers DNS for NAME.<domain> (the controller's --domain, default             overlay.internal) and for its overlay IPs' reverse names, on its overlay IP and on a loopback             address (127.53.X.Y), port 53, UDP and TCP; anything else is refused. It registers that resolver             with systemd-resolved for the domain on its TUN link, or, where resolved does not run, keeps a             marked block in /etc/hosts; both are undone on exit. Port 53 needs CAP_NET_BIND_SERVICE (the             shipped unit grants it); --dns off turns all of this off.
+
             First start: give --join-token (from 'overlayctl token create' on the controller). The node makes \
             its key (encrypted with the passphrase), enrolls, and stores its certificate in --state-dir; later \
             starts need no token. Every option can also be set in the --config file (TOML, same names, e.g. \
@@ -103,6 +105,24 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("rekey-interval"), help: ArgumentHelp("A fresh TLS session, so fresh data keys, with every peer this often; keys are refused 1.5 times this long after they were made. (default: 2m)", valueName: "duration"))
     var rekeyInterval: String?
 
+    @Option(help: ArgumentHelp("Answer DNS for NAME.<domain> and wire it into the host: on or off. (default: on)", valueName: "on|off"))
+    var dns: String?
+
+    @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of the resolver, on the overlay IP and the loopback address. (default: 53)", valueName: "port"))
+    var dnsPort: Int?
+
+    @Option(name: .customLong("dns-loopback"), help: ArgumentHelp("Loopback address the resolver also listens on for this host, or 'off'. (default: 127.53.X.Y, X.Y the low 16 bits of the overlay IP)", valueName: "addr"))
+    var dnsLoopback: String?
+
+    @Option(name: .customLong("dns-host"), help: ArgumentHelp("How the host's own lookups reach the names: auto (systemd-resolved when it runs, else the hosts file), resolved, hosts, none. (default: auto)", valueName: "how"))
+    var dnsHost: String?
+
+    @Flag(name: .customLong("dns-search"), help: "Also make the domain a search domain, so 'ssh bob' finds bob.<domain>.")
+    var dnsSearch = false
+
+    @Option(name: .customLong("hosts-file"), help: ArgumentHelp("The hosts file the node keeps its block in when systemd-resolved does not run. (default: /etc/hosts)", valueName: "path"))
+    var hostsFile: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -129,6 +149,12 @@ struct NodeCommand: AsyncParsableCommand {
         flags.dataListen = dataListen
         flags.tunQueues = tunQueues
         flags.rekeyInterval = rekeyInterval
+        flags.dns = dns
+        flags.dnsPort = dnsPort
+        flags.dnsLoopback = dnsLoopback
+        flags.dnsHost = dnsHost
+        flags.dnsSearch = dnsSearch ? true : nil
+        flags.hostsFile = hostsFile
         let (configFile, settings) = (config, flags)
         do {
             try await DaemonLauncher.run(program: "overlayd-node",

@@ -71,6 +71,8 @@ extension EndToEnd {
                     "--name", name, "--state-dir", "\(run)/\(name)", "--listen", "127.0.0.1:0", "--socket", socket,
                     "--passphrase-file", passphrase, "--join-token", token.stdout.trimmed,
                     "--roster-interval", "1s", "--ping-interval", "1s", "--ping-timeout", "5s", "--no-tun",
+                    // Unprivileged: the resolver on an unprivileged port, on the node's own loopback address.
+                    "--dns-port", "5353",
                 ])
                 nodes.append((name, socket, node))
             }
@@ -94,6 +96,11 @@ extension EndToEnd {
                     }
                 }
             }
+            // The resolver of an unprivileged node answers overlayctl resolve, itself run as nobody.
+            try await eventually("alice's resolver answers bob's name") {
+                let resolved = try await Self.ctl(nodes[0].socket, ["resolve", "bob", "--json"])
+                guard resolved.succeeded, resolved.stdout.contains("bob.overlay.internal") else { throw NotYet("\(resolved)") }
+            }
             for process in [controller] + nodes.map(\.process) {
                 #expect(process.termination == nil, "\(process.label) still runs: \(log(process))")
             }
@@ -113,6 +120,19 @@ extension EndToEnd {
             let list = try OverlayJSON.decoder().decode(TokenList.self, from: Data(tokens.stdout.utf8))
             let carolsToken = list.tokens.max { $0.createdAt < $1.createdAt }
             #expect(carolsToken?.usesLeft == 1, "carol's token: \(tokens)")
+
+            // A node without a TUN still wants port 53 for its resolver unless told otherwise: the same early stop.
+            let daveToken = try await Self.ctl(controllerSocket, ["token", "create", "--ttl", "10m"])
+            let dave = try launch("dave", "overlayd-node", [
+                "--name", "dave", "--state-dir", "\(run)/dave", "--listen", "127.0.0.1:0", "--socket", "\(run)/dave.sock",
+                "--passphrase-file", passphrase, "--join-token", daveToken.stdout.trimmed, "--no-tun",
+            ])
+            let daveExit = try await dave.waitForExit()
+            #expect(daveExit.code != 0)
+            #expect(dave.stderrText.contains("CAP_NET_BIND_SERVICE") && dave.stderrText.contains("--dns off"), "dave said: \(dave.stderrText)")
+            let after = try OverlayJSON.decoder().decode(TokenList.self,
+                                                         from: Data(try await Self.ctl(controllerSocket, ["token", "list", "--json"]).stdout.utf8))
+            #expect(after.tokens.max { $0.createdAt < $1.createdAt }?.usesLeft == 1, "dave's token was spent")
         }
     }
 }

@@ -19,20 +19,26 @@ struct ReloadCoverageTests {
         "roster-interval": "2s", "ping-interval": "3s", "ping-timeout": "4s", "peer-connections": "per-round",
         "report-rtt-floor": "20ms", "log-level": "debug", "metrics-listen": "127.0.0.1:9100",
         "tun": "ovl7", "mtu": "1380", "data-listen": "127.0.0.1:7003", "tun-queues": "3", "rekey-interval": "5m",
+        "dns": "off", "dns-port": "5353", "dns-loopback": "127.0.0.9", "dns-host": "hosts", "dns-search": "true",
+        "hosts-file": "/tmp/hosts",
     ]
     /// Node keys a config file gives as integers.
-    static let nodeIntegers: Set<String> = ["mtu", "tun-queues"]
+    static let nodeIntegers: Set<String> = ["mtu", "tun-queues", "dns-port"]
+    /// Node keys a config file gives as booleans.
+    static let nodeBooleans: Set<String> = ["dns-search"]
     static let controllerChanged: [String: String] = [
         "state-dir": "/tmp/x", "listen": "127.0.0.1:7000", "advertise": "127.0.0.1:7001", "socket": "/tmp/x.sock",
         "network": "100.96.0.0/16", "active-timeout": "45s", "passphrase-file": "/tmp/p", "certificate-validity": "30d",
         "log-level": "debug", "metrics-listen": "127.0.0.1:9100", "status-listen": "127.0.0.1:8080",
+        "domain": "corp.internal",
     ]
 
     /// Overrides as a config file would give them; `lists` are keys whose value is a list.
     static func decode<T: Decodable>(_ type: T.Type, _ values: [String: String], lists: Set<String> = [],
-                                     integers: Set<String> = []) throws -> T {
+                                     integers: Set<String> = [], booleans: Set<String> = []) throws -> T {
         let object: [String: Any] = values.reduce(into: [:]) {
-            let value: Any = lists.contains($1.key) ? [$1.value] : integers.contains($1.key) ? Int($1.value)! as Any : $1.value
+            let value: Any = lists.contains($1.key) ? [$1.value] : integers.contains($1.key) ? Int($1.value)! as Any
+                : booleans.contains($1.key) ? ($1.value == "true") as Any : $1.value
             $0[$1.key] = value
         }
         return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: object))
@@ -45,7 +51,8 @@ struct ReloadCoverageTests {
         let old = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, Self.nodeBase), configFile: nil)
         var changed = Self.nodeBase
         changed[key] = value
-        let new = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, changed, integers: Self.nodeIntegers),
+        let new = try NodeConfiguration.resolve(flags: Self.decode(NodeConfiguration.Overrides.self, changed, integers: Self.nodeIntegers,
+                                                                             booleans: Self.nodeBooleans),
                                                 configFile: nil)
         let report = NodeDaemon.compare(old, new)
         if Self.nodeEnrollmentOnly.contains(key) {

@@ -35,7 +35,7 @@ enum ControlAPI {
                                           startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
         }
         r.on(.GET, "/v1/roster") { _, _ in
-            .json(RosterListing(version: c.roster.currentVersion(), nodes: c.roster.listing()))
+            .json(RosterListing(version: c.roster.currentVersion(), nodes: c.roster.listing(), domain: c.roster.domain))
         }
         r.on(.GET, "/v1/mesh") { request, _ throws(HTTPResponse) in try MeshAPI.view(request, mesh: c.mesh) }
         r.on(.GET, "/mesh") { request, _ throws(HTTPResponse) in try MeshAPI.view(request, mesh: c.mesh) }

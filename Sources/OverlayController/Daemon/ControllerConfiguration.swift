@@ -19,6 +19,8 @@ public struct ControllerConfiguration: Sendable {
     public var metricsListen: HostPort?
     /// Plain-HTTP listener for the read-only status page; nil (the default) opens none.
     public var statusListen: HostPort?
+    /// The DNS domain of the network's names, sent in the roster: every node answers `NAME.domain`.
+    public var domain: String
 
     public static let defaultNetwork = "100.64.0.0/16"
     public static let defaultListen = "0.0.0.0:7443"
@@ -38,13 +40,14 @@ public struct ControllerConfiguration: Sendable {
         public var logLevel: String?
         public var metricsListen: String?
         public var statusListen: String?
+        public var domain: String?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case stateDir = "state-dir", listen, advertise, socket, network, activeTimeout = "active-timeout"
             case passphraseFile = "passphrase-file", certificateValidity = "certificate-validity", logLevel = "log-level"
-            case metricsListen = "metrics-listen", statusListen = "status-listen"
+            case metricsListen = "metrics-listen", statusListen = "status-listen", domain
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -63,6 +66,7 @@ public struct ControllerConfiguration: Sendable {
             if let v = logLevel { r.logLevel = v }
             if let v = metricsListen { r.metricsListen = v }
             if let v = statusListen { r.statusListen = v }
+            if let v = domain { r.domain = v }
             return r
         }
     }
@@ -91,6 +95,7 @@ public struct ControllerConfiguration: Sendable {
             certificateValidity: try DurationParser.parse(merged.certificateValidity ?? "365d"),
             logLevel: level,
             metricsListen: try merged.metricsListen.map { try HostPort(parsing: $0) },
-            statusListen: try merged.statusListen.map { try HostPort(parsing: $0) })
+            statusListen: try merged.statusListen.map { try HostPort(parsing: $0) },
+            domain: try NetworkDomain.canonical(merged.domain ?? NetworkDomain.defaultDomain, source: configFile ?? "command line"))
     }
 }

@@ -37,6 +37,7 @@ extension ControllerDaemon: ManagedDaemon {
         report.atStart("certificate-validity", old.certificateValidity, new.certificateValidity)
         report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
         report.atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
+        report.atStart("domain", old.domain, new.domain)
         return report
     }
 }

@@ -40,7 +40,7 @@ public final class ControllerDaemon: Service {
         }
         let store = try SQLiteControllerStore(path: c.stateDirectory + "/controller.db")
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
-        let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout)
+        let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout, domain: c.domain)
         let mesh = MeshService(roster: roster)
         let nonces = NonceStore()
         let enrollment = EnrollmentService(store: store, ca: network.ca, nonces: nonces, network: network.range,

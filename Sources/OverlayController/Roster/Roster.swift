@@ -48,9 +48,12 @@ public final class Roster: Sendable {
     /// live node has had `activeTimeout` to report, a node holding a roster
     /// from before the restart keeps it rather than getting a partial one.
     private let warmUntil: NIODeadline
+    /// Sent with every full roster: each node's resolver answers for names under it.
+    public let domain: String
 
-    public init(nodes: [NodeRecord], activeTimeout: TimeInterval) {
+    public init(nodes: [NodeRecord], activeTimeout: TimeInterval, domain: String = NetworkDomain.defaultDomain) {
         self.timeout = NIOLockedValueBox(activeTimeout)
+        self.domain = domain
         self.warmUntil = nodes.isEmpty ? .now() : .now() + .nanoseconds(Int64(activeTimeout * 1e9))
         state.withLockedValue { s in
             for n in nodes { s.registered[n.name] = Registered(overlayIP: n.overlayIP, fingerprint: n.fingerprint, registeredAt: n.registeredAt) }
@@ -115,7 +118,7 @@ public final class Roster: Sendable {
                 return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint,
                                    dataPort: m.dataPort)
             }.sorted { $0.name < $1.name }
-            var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries))
+            var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries, domain: domain))
             body.append(0x0a)
             s.cachedBody = (v, body)
             return (v, body)

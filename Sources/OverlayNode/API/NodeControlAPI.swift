@@ -20,12 +20,14 @@ enum NodeControlAPI {
         var startedAt: Date
         var metrics: MetricsExposition
         var dataPlane: DataPlane?
+        var names: NameService?
+        var dnsSearch: Bool
     }
 
     static func router(_ c: Context) -> HTTPRouter {
         var r = HTTPRouter()
         MetricsEndpoint.add(to: &r, c.metrics)
-        r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses().withData(c.dataPlane?.status()))) }
+        r.on(.GET, "/v1/peers") { _, _ in .json(PeersResponse(peers: c.book.statuses().withData(c.dataPlane?.status()), domain: c.roster.snapshot.domain)) }
         r.on(.GET, "/v1/status") { _, _ in
             let snap = c.roster.snapshot
             let peers = c.book.statuses()
@@ -42,6 +44,7 @@ enum NodeControlAPI {
             status.timers = NodeTimerSettings(rosterIntervalSeconds: t.rosterInterval, pingIntervalSeconds: t.pingInterval,
                                               pingTimeoutSeconds: t.pingTimeout, reportRTTFloorSeconds: t.reportRTTFloor)
             if let plane = c.dataPlane { status.dataPlane = DataPlaneSummary(plane.status(), rekey: plane.configuration.rekeyAfter) }
+            status.dns = c.names?.status(search: c.dnsSearch)
             return .json(status)
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

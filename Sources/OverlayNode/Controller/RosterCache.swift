@@ -10,6 +10,8 @@ final class RosterCache: Sendable {
     struct State {
         var version: String?
         var entries: [String: RosterEntry] = [:]
+        /// The network's DNS domain, as the last full roster gave it.
+        var domain: String?
         var receivedAt: Date?
         var controllerReachable = false
         /// Since when polls have failed; nil while the controller answers.
@@ -19,12 +21,13 @@ final class RosterCache: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    func update(version: String, entries: [RosterEntry]?, at now: Date = Date()) -> (added: [String], removed: [String]) {
+    func update(version: String, entries: [RosterEntry]?, domain: String? = nil, at now: Date = Date()) -> (added: [String], removed: [String]) {
         state.withLockedValue { s in
             s.version = version
             s.receivedAt = now
             s.polls += 1
             guard let entries else { return ([], []) }
+            if let domain { s.domain = domain }
             let old = Set(s.entries.keys)
             s.entries = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let new = Set(s.entries.keys)

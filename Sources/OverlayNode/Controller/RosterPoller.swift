@@ -96,7 +96,7 @@ struct RosterPoller: Sendable {
             throw error
         }
         reporter.answered(reply.health)
-        let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes)
+        let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
         if !added.isEmpty || !removed.isEmpty {
             logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",
                                                      "joined": "\(added.joined(separator: ","))", "left": "\(removed.joined(separator: ","))"])

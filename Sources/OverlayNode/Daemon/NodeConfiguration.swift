@@ -26,6 +26,8 @@ public struct NodeConfiguration: Sendable {
     public var metricsListen: HostPort?
     /// The data plane's settings; nil for a control-plane-only node (`--no-tun`).
     public var dataPlane: DataPlaneSettings?
+    /// The resolver for `NAME.domain`; nil with `--dns off`.
+    public var dns: DNSSettings?
 
     public static let defaultListen = "0.0.0.0:7444"
 
@@ -51,6 +53,12 @@ public struct NodeConfiguration: Sendable {
         public var dataListen: String?
         public var tunQueues: Int?
         public var rekeyInterval: String?
+        public var dns: String?
+        public var dnsPort: Int?
+        public var dnsLoopback: String?
+        public var dnsHost: String?
+        public var dnsSearch: Bool?
+        public var hostsFile: String?
 
         public init() {}
 
@@ -61,6 +69,8 @@ public struct NodeConfiguration: Sendable {
             case reportRTTFloor = "report-rtt-floor"
             case metricsListen = "metrics-listen"
             case tun, mtu, dataListen = "data-listen", tunQueues = "tun-queues", rekeyInterval = "rekey-interval"
+            case dns, dnsPort = "dns-port", dnsLoopback = "dns-loopback", dnsHost = "dns-host", dnsSearch = "dns-search"
+            case hostsFile = "hosts-file"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -88,6 +98,12 @@ public struct NodeConfiguration: Sendable {
             if let v = dataListen { r.dataListen = v }
             if let v = tunQueues { r.tunQueues = v }
             if let v = rekeyInterval { r.rekeyInterval = v }
+            if let v = dns { r.dns = v }
+            if let v = dnsPort { r.dnsPort = v }
+            if let v = dnsLoopback { r.dnsLoopback = v }
+            if let v = dnsHost { r.dnsHost = v }
+            if let v = dnsSearch { r.dnsSearch = v }
+            if let v = hostsFile { r.hostsFile = v }
             return r
         }
     }
@@ -133,6 +149,7 @@ public struct NodeConfiguration: Sendable {
             reportRTTFloor: try DurationParser.parse(m.reportRTTFloor ?? "1ms"),
             logLevel: level,
             metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) },
-            dataPlane: try DataPlaneSettings.resolve(m, source: configFile ?? "command line"))
+            dataPlane: try DataPlaneSettings.resolve(m, source: configFile ?? "command line"),
+            dns: try DNSSettings.resolve(m, source: configFile ?? "command line"))
     }
 }

@@ -46,6 +46,13 @@ extension NodeDaemon: ManagedDaemon {
         report.atStart("data-listen", a?.listen?.description, b?.listen?.description)
         report.atStart("tun-queues", a?.queues, b?.queues)
         report.atStart("rekey-interval", a?.rekeyInterval, b?.rekeyInterval)
+        let (d, e) = (old.dns, new.dns)
+        report.atStart("dns", d == nil ? "off" : "on", e == nil ? "off" : "on")
+        report.atStart("dns-port", d?.port, e?.port)
+        report.atStart("dns-loopback", d.map { "\($0.loopback)" }, e.map { "\($0.loopback)" })
+        report.atStart("dns-host", d?.host.rawValue, e?.host.rawValue)
+        report.atStart("dns-search", d?.search, e?.search)
+        report.atStart("hosts-file", d?.hostsFile, e?.hostsFile)
         return report
     }
 }

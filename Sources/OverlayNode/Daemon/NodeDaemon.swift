@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import OverlayCore
 import OverlayDataPlane
+import OverlayDNS
 import OverlayHTTP
 import OverlayProtocol
 import OverlayTLS
@@ -39,6 +40,7 @@ public final class NodeDaemon: Service {
         let group = MultiThreadedEventLoopGroup.singleton
         let passphrase = try Passphrase.load(file: c.passphraseFile)
         if let d = c.dataPlane { try TunDevice.preflight(name: d.interface) }
+        if let d = c.dns { try DNSServer.preflight(port: d.port) }
         let identity = try await loadOrEnroll(passphrase: passphrase, group: group)
 
         let tls = TLSConfiguration.mutual(certificate: identity.certificate, key: identity.key, ca: identity.ca)
@@ -58,6 +60,15 @@ public final class NodeDaemon: Service {
             await listener.close()
             throw error
         }
+        let names: NameService?
+        do {
+            names = try await NameServiceStart.start(settings: c.dns, identity: identity, tun: dataPlane?.configuration.interface,
+                                                     roster: roster, group: group, logger: logger)
+        } catch {
+            await listener.close()
+            dataPlane?.stop()
+            throw error
+        }
         let dataSync = dataPlane.map { DataPlaneSync(plane: $0, roster: roster, selfName: identity.name) }
         dataKeys.sink = dataPlane.map { plane in DataKeysSink(plane: plane, localName: identity.name, syncPeers: { dataSync?.syncNow() }) }
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
@@ -73,10 +84,13 @@ public final class NodeDaemon: Service {
         rosterPoller.dataPort = dataPlane?.listenPort
         let poller = rosterPoller
         let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }
-        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)) {
+        let dnsMetrics = names.map { _ in DNSMetrics() }
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
+                                        + (names == nil ? [] : DNSMetrics.definitions)) {
             [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())
             if let dataPlane, let dataMetrics { dataMetrics.refresh(dataPlane.status()) }
+            if let names, let dnsMetrics { dnsMetrics.refresh(names) }
         }
         let control: HTTPServer
         do {
@@ -84,10 +98,11 @@ public final class NodeDaemon: Service {
                                                 adopting: try context.sockets.take(ActivatedSockets.control, unix: true), router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
                 controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
-                startedAt: Date(), metrics: metrics, dataPlane: dataPlane)),
+                startedAt: Date(), metrics: metrics, dataPlane: dataPlane, names: names, dnsSearch: c.dns?.search ?? false)),
                 group: group, logger: logger)
         } catch {
             await listener.close()
+            await names?.stop()
             dataPlane?.stop()
             throw error
         }
@@ -115,6 +130,9 @@ public final class NodeDaemon: Service {
             if let dataSync {
                 tasks.addTask { await dataSync.run() }
             }
+            if let names {
+                tasks.addTask { await names.run() }
+            }
             try? await gracefulShutdown()
             tasks.cancelAll()
         }
@@ -124,6 +142,7 @@ public final class NodeDaemon: Service {
         await client.close()
         await scheduler.closeConnections()
         await listener.close()
+        await names?.stop()
         dataPlane?.stop()
         await control.shutdown()
         await metricsListener?.shutdown()

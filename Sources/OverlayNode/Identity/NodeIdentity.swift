@@ -62,6 +62,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case enrollmentRefused(String)
     case controllerUnreachable([String], String)
     case cannotCreateStateDirectory(String, String)
+    case dnsNeedsTun
 
     public var description: String {
         switch self {
@@ -71,6 +72,9 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .enrollmentRefused(let r): return "enrollment refused by the controller: \(r)"
         case .controllerUnreachable(let a, let r): return "cannot reach the controller at \(a.joined(separator: ", ")): \(r)"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
+        case .dnsNeedsTun:
+            return "dns-host = resolved registers the resolver on the TUN link, and this node has no TUN (--no-tun); "
+                + "use dns-host = hosts or none, or give the node its TUN"
         }
     }
 }

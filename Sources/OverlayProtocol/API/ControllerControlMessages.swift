@@ -20,7 +20,11 @@ public struct RegisteredNode: Codable, Sendable, Equatable {
 public struct RosterListing: Codable, Sendable {
     public var version: String
     public var nodes: [RegisteredNode]
-    public init(version: String, nodes: [RegisteredNode]) { self.version = version; self.nodes = nodes }
+    /// The network's DNS domain: node `bob` answers as `bob.<domain>`.
+    public var domain: String?
+    public init(version: String, nodes: [RegisteredNode], domain: String? = nil) {
+        self.version = version; self.nodes = nodes; self.domain = domain
+    }
 }
 
 public struct ControllerStatus: Codable, Sendable {

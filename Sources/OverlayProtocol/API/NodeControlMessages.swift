@@ -25,7 +25,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
 
 public struct PeersResponse: Codable, Sendable {
     public var peers: [PeerStatus]
-    public init(peers: [PeerStatus]) { self.peers = peers }
+    /// The network's DNS domain, once a roster brought it: peer `bob` answers as `bob.<domain>`.
+    public var domain: String?
+    public init(peers: [PeerStatus], domain: String? = nil) { self.peers = peers; self.domain = domain }
 }
 
 public struct NodeStatus: Codable, Sendable {
@@ -62,6 +64,8 @@ public struct NodeStatus: Codable, Sendable {
     public var timers: NodeTimerSettings?
     /// The TUN interface, MTU, key ages and drops; absent on a `--no-tun` node.
     public var dataPlane: DataPlaneSummary?
+    /// The resolver for `NAME.domain`; absent with `--dns off`.
+    public var dns: NodeDNSStatus?
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,
@@ -111,5 +115,27 @@ public struct PingResponse: Codable, Sendable {
     public var results: [PingResult]
     public init(name: String, endpoint: String, results: [PingResult]) {
         self.name = name; self.endpoint = endpoint; self.results = results
+    }
+}
+
+/// The node's resolver as `overlayctl status` and `overlayctl resolve` need it.
+public struct NodeDNSStatus: Codable, Sendable, Equatable {
+    /// The network's domain (`overlay.internal`); absent until the first roster.
+    public var domain: String?
+    /// Where the resolver answers, `addr:port`, the loopback address last when there is one.
+    public var listen: [String]
+    /// How the host's lookups reach it: `resolved on ovl0`, `hosts file /etc/hosts`, or `none`.
+    public var host: String
+    /// The last error the host wiring met, if its last attempt failed.
+    public var hostError: String?
+    public var search: Bool
+    /// Names the resolver answers for now.
+    public var names: Int
+    /// Queries answered since start, by outcome (`answer`, `nxdomain`, `refused`, ...).
+    public var queries: [String: UInt64]
+
+    public init(domain: String?, listen: [String], host: String, hostError: String?, search: Bool, names: Int, queries: [String: UInt64]) {
+        self.domain = domain; self.listen = listen; self.host = host; self.hostError = hostError
+        self.search = search; self.names = names; self.queries = queries
     }
 }

@@ -40,9 +40,12 @@ public struct RosterResponse: Codable, Sendable {
     public var nodes: [RosterEntry]?
     /// The answer to the request's health report (absent from controllers that predate reports).
     public var health: HealthReportReply?
+    /// The DNS domain of the network's names (`overlay.internal`); sent with `nodes`, absent when `unchanged`.
+    public var domain: String?
 
-    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?, health: HealthReportReply? = nil) {
+    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?, health: HealthReportReply? = nil, domain: String? = nil) {
         self.version = version; self.unchanged = unchanged; self.nodes = nodes; self.health = health
+        self.domain = domain
     }
 }
 

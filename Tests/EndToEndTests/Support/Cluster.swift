@@ -215,6 +215,8 @@ final class Cluster: @unchecked Sendable {
         if let token { arguments += ["--join-token", token] }
         // A TUN only where a test asks for one (--tun NAME): the others are control-plane tests.
         if !extraArguments.contains("--tun") { arguments.append("--no-tun") }
+        // A resolver only where a test asks for one (--dns on): port 53 and the host's /etc/hosts are not theirs to take.
+        if !extraArguments.contains("--dns") { arguments += ["--dns", "off"] }
         return try spawn(label: label, executable: try Binaries.path("overlayd-node"), arguments: arguments + extraArguments,
                          namespace: namespace, environment: environment)
     }

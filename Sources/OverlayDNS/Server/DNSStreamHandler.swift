@@ -1,0 +1,42 @@
+import NIOCore
+
+/// Answers each framed query on a TCP connection in order (pipelined queries
+/// included); a query that gets no answer, an idle connection or a bad frame ends it.
+final class DNSStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let zones: DNSZoneBox
+    private let counters: DNSQueryCounters
+
+    init(zones: DNSZoneBox, counters: DNSQueryCounters) {
+        self.zones = zones; self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let query = unwrapInboundIn(data)
+        let zone = zones.zone
+        let reply = query.withUnsafeReadableBytes { DNSResponder.respond(to: $0, zone: zone, transport: .tcp) }
+        counters.count(reply.outcome)
+        guard let bytes = reply.bytes else {
+            context.close(promise: nil)
+            return
+        }
+        var out = context.channel.allocator.buffer(capacity: bytes.count + 2)
+        out.writeInteger(UInt16(bytes.count))
+        out.writeBytes(bytes)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
