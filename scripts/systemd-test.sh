@@ -157,9 +157,14 @@ MIRROR=$(mirror)
 # names), and the shared libraries the release binaries load besides libc
 # (`ldd`: OpenSSL, SQLite, libsystemd, zlib, libstdc++); the installed
 # binaries are checked with ldd inside the container. The image's cache key
-# is made from this list, so a change here makes a new image.
-PACKAGES=dbus,iproute2,libgcc-s1,libnss-resolve,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,polkitd,procps,systemd,systemd-resolved,util-linux,zlib1g
-KEY=$(printf 'bookworm minbase %s %s\n' "$MIRROR" "$PACKAGES" | sha256sum | cut -c1-16)
+# is made from these lists, so a change here makes a new image.
+PACKAGES=dbus,iproute2,libgcc-s1,libnss-resolve,libsqlite3-0,libssl3,libstdc++6,libsystemd0,openssl,passwd,procps,systemd,systemd-resolved,util-linux,zlib1g
+# Installed with apt inside the new root after debootstrap: polkitd, which
+# systemd-resolved asks whether the unprivileged node may set its link's DNS
+# (the rule `make install` ships says yes). debootstrap cannot configure it
+# in its own base pass ("Failure while configuring base packages").
+EXTRA_PACKAGES="polkitd"
+KEY=$(printf 'bookworm minbase %s %s %s\n' "$MIRROR" "$PACKAGES" "$EXTRA_PACKAGES" | sha256sum | cut -c1-16)
 ROOT=$CACHE/bookworm-$KEY
 WORK=$(mktemp -d /tmp/overlayd-systemd-test.XXXXXX)
 MACHINE=overlayd-test-$$
@@ -168,6 +173,7 @@ P=
 HOLD=
 cleanup() {
     local rc=$?
+    mountpoint -q "$ROOT.tmp/proc" 2>/dev/null && umount "$ROOT.tmp/proc"
     if [ -n "$HOLD" ]; then kill "$HOLD" 2>/dev/null || true; fi
     if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
         kill -TERM "$NSPAWN" 2>/dev/null || true
@@ -192,7 +198,7 @@ if [ ! -e "$ROOT/.complete" ]; then
     flock 9    # another run may be making the same root
 fi
 if [ ! -e "$ROOT/.complete" ]; then
-    say "making the bookworm root $ROOT (once; packages $PACKAGES) ..."
+    say "making the bookworm root $ROOT (once; packages $PACKAGES, then $EXTRA_PACKAGES) ..."
     for old in "$CACHE"/bookworm-*; do [ -e "$old" ] && [ "$old" != "$ROOT" ] && rm -rf "$old"; done
     rm -rf "$ROOT.tmp"
     t0=$SECONDS
@@ -202,7 +208,24 @@ if [ ! -e "$ROOT/.complete" ]; then
         say "FAIL systemd-test: debootstrap failed (above)"
         exit 1
     fi
-    rm -rf "$ROOT.tmp/var/cache/apt/archives/"*.deb
+    # apt in the new root resolves the mirror with this machine's resolver (the
+    # root's own resolv.conf points at a resolved that is not running there).
+    mv "$ROOT.tmp/etc/resolv.conf" "$ROOT.tmp/etc/resolv.conf.image"
+    cp -L /etc/resolv.conf "$ROOT.tmp/etc/resolv.conf"
+    mount -t proc proc "$ROOT.tmp/proc"
+    extra_rc=0
+    chroot "$ROOT.tmp" /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/sh -c \
+        "apt-get update -q && apt-get install -y -q --no-install-recommends $EXTRA_PACKAGES" \
+        >"$WORK/extra.log" 2>&1 || extra_rc=$?
+    umount "$ROOT.tmp/proc"
+    mv -f "$ROOT.tmp/etc/resolv.conf.image" "$ROOT.tmp/etc/resolv.conf"
+    if [ "$extra_rc" != 0 ]; then
+        tail -n 30 "$WORK/extra.log"
+        rm -rf "$ROOT.tmp"
+        say "FAIL systemd-test: installing $EXTRA_PACKAGES into the new root from $MIRROR failed (above)"
+        exit 1
+    fi
+    rm -rf "$ROOT.tmp/var/cache/apt/archives/"*.deb "$ROOT.tmp/var/lib/apt/lists/"*_dists_*
     touch "$ROOT.tmp/.complete"
     mv "$ROOT.tmp" "$ROOT"
     pass "root image made in $((SECONDS - t0)) s"
