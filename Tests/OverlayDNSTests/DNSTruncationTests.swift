@@ -3,11 +3,12 @@ import OverlayCore
 import Testing
 
 @Suite struct DNSTruncationTests {
-    /// A 208-character domain: its SOA alone is 466 bytes, so a negative answer passes 512.
-    static let longDomain = (0 ..< 4).map { String(repeating: Character(UnicodeScalar(UInt8(0x61 + $0))), count: 49) }
+    /// A 188-character domain, near the longest allowed: a negative answer for a long
+    /// name under it (the question, then the SOA) passes 512 bytes.
+    static let longDomain = (0 ..< 4).map { String(repeating: Character(UnicodeScalar(UInt8(0x61 + $0))), count: 44) }
         .joined(separator: ".") + ".internal"
     let zone = DNSFixture.zone(domain: DNSTruncationTests.longDomain, nodes: ["bob": "198.19.0.2"])
-    var missing: String { String(repeating: "x", count: 40) + "." + DNSTruncationTests.longDomain }
+    var missing: String { String(repeating: "x", count: 63) + "." + DNSTruncationTests.longDomain }
 
     @Test func anAnswerPast512BytesWithoutEDNSIsTruncatedOverUDP() throws {
         let query = DNSFixture.query(missing)

@@ -24,13 +24,18 @@ import Testing
         }
     }
 
-    @Test func theDomainMustLeaveRoomForTheHostmasterName() throws {
+    @Test func theDomainMustLeaveRoomForTheLongestNodeName() throws {
         let label = String(repeating: "a", count: 60)
-        let fits = [label, label, label, String(repeating: "b", count: DNSZone.maxDomainLength - 183)].joined(separator: ".")
-        #expect(fits.utf8.count == DNSZone.maxDomainLength)
+        let fits = [label, label, label, String(repeating: "b", count: NetworkDomain.maxLength - 183)].joined(separator: ".")
+        #expect(fits.utf8.count == NetworkDomain.maxLength && NetworkDomain.maxLength == 189)
         try DNSZone.validateDomain(fits)
         #expect(throws: DNSNameError.self) { try DNSZone.validateDomain(fits + "b") }
-        #expect(DNSZone.maxDomainLength == 242)
+        // The controller's check is the same one: what the zone refuses, the controller refuses.
+        #expect(try NetworkDomain.canonical(fits.uppercased() + ".") == fits)
+        #expect(throws: ConfigError.self) { try NetworkDomain.canonical(fits + "b") }
+        let longest = String(repeating: "n", count: 63)
+        let zone = try DNSZone(domain: fits, network: DNSFixture.network, nodes: [longest: IPv4Address("198.19.0.1")!], serial: 1)
+        #expect(zone.address(of: "\(longest).\(fits)") == IPv4Address("198.19.0.1"))
     }
 
     @Test func theDomainIsKeptLowercaseWithoutTheDot() throws {
@@ -56,14 +61,13 @@ import Testing
         }
     }
 
-    @Test func aNodeNameTooLongUnderTheDomainIsRefused() {
-        let domain = (0 ..< 4).map { _ in String(repeating: "d", count: 47) }.joined(separator: ".")
-        #expect(domain.utf8.count == 191)
-        #expect(throws: DNSNameError.self) {
-            try DNSZone(domain: domain, network: DNSFixture.network, nodes: [String(repeating: "n", count: 62): IPv4Address("198.19.0.9")!], serial: 1)
-        }
-        #expect(throws: Never.self) {
-            try DNSZone(domain: domain, network: DNSFixture.network, nodes: [String(repeating: "n", count: 61): IPv4Address("198.19.0.9")!], serial: 1)
+    @Test func aNodeNameLongerThanOneLabelIsRefused() {
+        #expect {
+            try DNSZone(domain: "overlay.internal", network: DNSFixture.network,
+                        nodes: [String(repeating: "n", count: 64): IPv4Address("198.19.0.9")!], serial: 1)
+        } throws: { error in
+            guard let error = error as? DNSNameError, case .invalidNodeName(_, let reason) = error else { return false }
+            return reason.contains("64 characters long")
         }
     }
 

@@ -136,7 +136,7 @@ final class FakeResolve1: @unchecked Sendable {
         var type: CChar = 0
         var contents: UnsafePointer<CChar>?
         guard sd_bus_message_peek_type(message, &type, &contents) > 0 else { return nil }
-        func basic<T>(_ value: T) -> T {
+        func basic<T: BitwiseCopyable>(_ value: T) -> T {
             var v = value
             sd_bus_message_read_basic(message, type, &v)
             return v

@@ -6,19 +6,15 @@ final class DNSDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    private let zones: DNSZoneBox
-    private let counters: DNSQueryCounters
+    private let answerer: DNSAnswerer
 
-    init(zones: DNSZoneBox, counters: DNSQueryCounters) {
-        self.zones = zones; self.counters = counters
+    init(answerer: DNSAnswerer) {
+        self.answerer = answerer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let zone = zones.zone
-        let reply = envelope.data.withUnsafeReadableBytes { DNSResponder.respond(to: $0, zone: zone, transport: .udp) }
-        counters.count(reply.outcome)
-        guard let bytes = reply.bytes else { return }
+        guard let bytes = answerer.answer(envelope.data, transport: .udp) else { return }
         var out = context.channel.allocator.buffer(capacity: bytes.count)
         out.writeBytes(bytes)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: out)), promise: nil)

@@ -41,7 +41,7 @@ public final class DNSServer: Sendable {
                     .channelOption(.maxMessagesPerRead, value: 32)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(DNSDatagramHandler(zones: zones, counters: counters))
+                            try channel.pipeline.syncOperations.addHandler(DNSDatagramHandler(answerer: DNSAnswerer(zones: zones, counters: counters)))
                         }
                     }
                     .bind(host: host, port: port).get()
@@ -58,7 +58,7 @@ public final class DNSServer: Sendable {
                             let sync = channel.pipeline.syncOperations
                             try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                             try sync.addHandler(ByteToMessageHandler(DNSStreamFrameDecoder()))
-                            try sync.addHandler(DNSStreamHandler(zones: zones, counters: counters))
+                            try sync.addHandler(DNSStreamHandler(answerer: DNSAnswerer(zones: zones, counters: counters)))
                         }
                     }
                     .bind(host: host, port: boundPort).get()

@@ -6,19 +6,14 @@ final class DNSStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let zones: DNSZoneBox
-    private let counters: DNSQueryCounters
+    private let answerer: DNSAnswerer
 
-    init(zones: DNSZoneBox, counters: DNSQueryCounters) {
-        self.zones = zones; self.counters = counters
+    init(answerer: DNSAnswerer) {
+        self.answerer = answerer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let query = unwrapInboundIn(data)
-        let zone = zones.zone
-        let reply = query.withUnsafeReadableBytes { DNSResponder.respond(to: $0, zone: zone, transport: .tcp) }
-        counters.count(reply.outcome)
-        guard let bytes = reply.bytes else {
+        guard let bytes = answerer.answer(unwrapInboundIn(data), transport: .tcp) else {
             context.close(promise: nil)
             return
         }

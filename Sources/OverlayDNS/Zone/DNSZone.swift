@@ -28,7 +28,7 @@ public struct DNSZone: Sendable, Equatable {
         var lowered: [String: IPv4Address] = [:]
         for (name, address) in nodes {
             let label = name.lowercased()
-            try DNSZone.validateNodeName(name, domain: domain)
+            try DNSZone.validateNodeName(name)
             guard lowered.updateValue(address, forKey: label) == nil else {
                 throw .invalidNodeName(name, reason: "another node has the same name in a different case")
             }
