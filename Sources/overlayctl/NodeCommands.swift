@@ -94,6 +94,7 @@ struct Status: AsyncParsableCommand {
                     timers:      \(Format.timers(s.timers))
                     data plane:  \(Format.dataPlane(s.dataPlane))
                     names:       \(Format.dns(s.dns))
+                    certificate: \(Format.certificate(s.certificate))
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
             } else {

@@ -89,6 +89,15 @@ enum Format {
         return "\(domain), \(d.names) names on \(d.listen.joined(separator: ", ")); \(host); \(asked) queries (\(refused) refused or malformed)"
     }
 
+    static func certificate(_ c: CertificateStatus?, now: Date = Date()) -> String {
+        guard let c else { return "-" }
+        let f = { (t: TimeInterval) in DurationParser.format(max(0, t.rounded())) }
+        let expiry = c.notAfter > now ? "expires in \(f(c.notAfter.timeIntervalSince(now)))" : "EXPIRED \(f(now.timeIntervalSince(c.notAfter))) ago"
+        var line = "sha256 \(c.fingerprint.prefix(16)), \(expiry), renews in \(f(c.renewAt.timeIntervalSince(now))) (\(c.renewals) renewal(s) since start)"
+        if c.failures > 0 { line += "; RENEWAL FAILING (\(c.failures) attempt(s)): \(c.lastError ?? "?")" }
+        return line
+    }
+
     /// A node's name as DNS gives it, when the domain is known.
     static func fullName(_ name: String, _ domain: String?) -> String { domain.map { "\(name).\($0)" } ?? name }
 

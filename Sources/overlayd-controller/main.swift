@@ -53,6 +53,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("active-timeout"), help: ArgumentHelp("A node silent this long leaves the active roster. (default: 30s)", valueName: "duration"))
     var activeTimeout: String?
 
+    @Option(name: .customLong("cert-lifetime"), help: ArgumentHelp("Lifetime of the node certificates this controller signs; nodes renew theirs, with a new key, at two thirds of it. (default: \(ControllerConfiguration.defaultCertificateLifetime))", valueName: "duration"))
+    var certLifetime: String?
+
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("File holding the passphrase for the CA key.", valueName: "path"))
     var passphraseFile: String?
 
@@ -73,6 +76,7 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.socket = socket
         flags.network = network
         flags.activeTimeout = activeTimeout
+        flags.certificateValidity = certLifetime
         flags.passphraseFile = passphraseFile
         flags.logLevel = logLevel
         flags.metricsListen = metricsListen

@@ -38,7 +38,7 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test("a new file gets the schema through the v1 migration, mode 0600, and reopening keeps the data")
+    @Test("a new file gets the schema through every migration, mode 0600, and reopening keeps the data")
     func migrationAndPersistence() async throws {
         defer { dir.remove() }
         do {
@@ -61,11 +61,37 @@ struct SQLiteStoreTests {
         // The real sqlite3 tool sees the schema and the migration record.
         if let sqlite3 = Binaries.tool("sqlite3") {
             let migrations = try await ChildProcess.run(sqlite3, [path, "SELECT identifier FROM grdb_migrations"], in: dir, tag: "sqlite3")
-            #expect(migrations.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "v1", "\(migrations.stderr)")
+            #expect(migrations.stdout.split(separator: "\n") == ["v1", "v2-renewal"], "\(migrations.stderr)")
             let tables = try await ChildProcess.run(sqlite3, [path, ".tables"], in: dir, tag: "sqlite3")
             for table in ["meta", "tokens", "nodes"] { #expect(tables.stdout.contains(table)) }
             let journal = try await ChildProcess.run(sqlite3, [path, "PRAGMA journal_mode"], in: dir, tag: "sqlite3")
             #expect(journal.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "wal")
+        }
+    }
+
+    /// Tests/Fixtures/schema-v1: a controller database written by the schema before renewal
+    /// (two enrolled nodes), committed as the controller wrote it.
+    @Test("a database from the schema before renewal is migrated on open, keeps its nodes, and its nodes can renew")
+    func migratesTheFirstSchema() throws {
+        defer { dir.remove() }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/schema-v1/controller/controller.db").standardized.path
+        try FileManager.default.copyItem(atPath: fixture, toPath: path)
+        let store = try SQLiteControllerStore(path: path)
+        let nodes = try store.nodes()
+        #expect(nodes.map(\.name) == ["bob", "alice"] && nodes.map(\.overlayIP) == ["198.19.0.1", "198.19.0.2"])
+        #expect(nodes.allSatisfy { $0.previousFingerprint == nil && $0.renewedAt == nil })
+        let alice = try #require(nodes.first { $0.name == "alice" })
+        let renewed = try store.renew(name: "alice", presented: alice.fingerprint, now: Date(), isRetry: { _ in false }) { _ throws(EnrollmentError) in
+            IssuedCertificate(pem: "new-pem", fingerprint: "new-fingerprint", serial: "2")
+        }
+        #expect(!renewed.repeated && renewed.node.overlayIP == "198.19.0.2")
+        let reopened = try SQLiteControllerStore(path: path).nodes().first { $0.name == "alice" }
+        #expect(reopened?.fingerprint == "new-fingerprint" && reopened?.previousFingerprint == alice.fingerprint && reopened?.renewedAt != nil)
+        #expect(throws: EnrollmentError.certificateSuperseded("alice")) {
+            try store.renew(name: "alice", presented: "someone-else", now: Date(), isRetry: { _ in true }) { _ throws(EnrollmentError) in
+                IssuedCertificate(pem: "x", fingerprint: "y", serial: "3")
+            }
         }
     }
 

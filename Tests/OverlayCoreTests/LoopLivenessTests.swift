@@ -35,9 +35,9 @@ struct LoopLivenessTests {
 
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static func anonymousClient() throws -> TLSContext {
-        try TLSContext(role: .client, configuration: TLSConfiguration(
-            certificateChain: [], privateKey: nil, trust: .pinnedCAFingerprint("00"), clientAuthentication: .none))
+    static func anonymousClient() throws -> TLSContextBox {
+        TLSContextBox(try TLSContext(role: .client, configuration: TLSConfiguration(
+            certificateChain: [], privateKey: nil, trust: .pinnedCAFingerprint("00"), clientAuthentication: .none)))
     }
 
     /// Waits (generously) until `holds` is true of the loop's stamps.

@@ -28,7 +28,7 @@ struct ReloadCoverageTests {
     static let nodeBooleans: Set<String> = ["dns-search"]
     static let controllerChanged: [String: String] = [
         "state-dir": "/tmp/x", "listen": "127.0.0.1:7000", "advertise": "127.0.0.1:7001", "socket": "/tmp/x.sock",
-        "network": "100.96.0.0/16", "active-timeout": "45s", "passphrase-file": "/tmp/p", "certificate-validity": "30d",
+        "network": "100.96.0.0/16", "active-timeout": "45s", "passphrase-file": "/tmp/p", "cert-lifetime": "30d",
         "log-level": "debug", "metrics-listen": "127.0.0.1:9100", "status-listen": "127.0.0.1:8080",
         "domain": "corp.internal",
     ]

@@ -10,7 +10,8 @@ import OverlayTLS
 /// node certificate talk to. Enrollment needs no client certificate; every
 /// other endpoint needs a registered node's current one.
 enum NetworkAPI {
-    static func router(enrollment: EnrollmentService, nonces: NonceStore, roster: Roster, mesh: MeshService, logger: Logger) -> HTTPRouter {
+    static func router(enrollment: EnrollmentService, renewal: RenewalService, nonces: NonceStore, roster: Roster, mesh: MeshService,
+                       logger: Logger) -> HTTPRouter {
         var r = HTTPRouter()
         r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
 
@@ -36,6 +37,35 @@ enum NetworkAPI {
                 ControllerMetrics.enrollmentRefused(error.code)
                 logger.warning("enrollment refused", metadata: ["event": "enrollment-refused", "node": "\(body.name)",
                                                                  "token_id": "\(body.tokenID)", "error": "\(error.code)"])
+                throw .error(error.status, error.code, error.description)
+            }
+        }
+
+        r.on(.POST, "/v1/renew") { request, _ throws(HTTPResponse) in
+            guard let peer = request.peer else {
+                ControllerMetrics.renewal(refused: "client_certificate_required")
+                throw .error(.unauthorized, "client_certificate_required",
+                             "renewal needs mutual TLS with the node's current certificate")
+            }
+            if let reason = roster.authorizeRenewal(peer) {
+                ControllerMetrics.renewal(refused: "unknown_certificate")
+                logger.warning("renewal refused", metadata: ["event": "renewal-refused", "node": "\(peer.name)",
+                                                             "error": "unknown_certificate", "cert_sha256": "\(peer.fingerprint.prefix(16))"])
+                throw .error(.forbidden, "unknown_certificate", reason)
+            }
+            let body: RenewRequest
+            do throws(HTTPResponse) { body = try request.decode(RenewRequest.self) } catch {
+                ControllerMetrics.renewal(refused: "malformed_request")
+                throw error
+            }
+            do throws(EnrollmentError) {
+                let response = try renewal.renew(body, peer: peer)
+                ControllerMetrics.renewal(refused: nil)
+                return .json(response)
+            } catch {
+                ControllerMetrics.renewal(refused: error.code)
+                logger.warning("renewal refused", metadata: ["event": "renewal-refused", "node": "\(peer.name)", "error": "\(error.code)",
+                                                             "cert_sha256": "\(peer.fingerprint.prefix(16))"])
                 throw .error(error.status, error.code, error.description)
             }
         }

@@ -46,7 +46,7 @@ public struct ControllerConfiguration: Sendable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case stateDir = "state-dir", listen, advertise, socket, network, activeTimeout = "active-timeout"
-            case passphraseFile = "passphrase-file", certificateValidity = "certificate-validity", logLevel = "log-level"
+            case passphraseFile = "passphrase-file", certificateValidity = "cert-lifetime", logLevel = "log-level"
             case metricsListen = "metrics-listen", statusListen = "status-listen", domain
         }
 
@@ -71,6 +71,21 @@ public struct ControllerConfiguration: Sendable {
         }
     }
 
+    /// Node certificates live 7 days by default and nodes renew them at two thirds of
+    /// that: a stolen node key is good for days, not a year. Short lifetimes (down to
+    /// 30 s) are for tests; more than a year defeats the point.
+    public static let defaultCertificateLifetime = "7d"
+    public static let certificateLifetimeRange: ClosedRange<TimeInterval> = 30 ... 366 * 86_400
+
+    static func certificateLifetime(_ text: String, source: String) throws(ConfigError) -> TimeInterval {
+        let lifetime = try DurationParser.parse(text)
+        guard certificateLifetimeRange.contains(lifetime) else {
+            throw .invalidValue(path: source, key: "cert-lifetime",
+                                reason: "'\(text)' is outside 30s–366d; node certificates are renewed at two thirds of their lifetime (default \(defaultCertificateLifetime))")
+        }
+        return lifetime
+    }
+
     public static func resolve(flags: Overrides, configFile: String?) throws -> ControllerConfiguration {
         var merged = flags
         if let configFile {
@@ -92,7 +107,7 @@ public struct ControllerConfiguration: Sendable {
             network: try merged.network.map { try IPv4Network(parsing: $0) },
             activeTimeout: try DurationParser.parse(merged.activeTimeout ?? "30s"),
             passphraseFile: merged.passphraseFile,
-            certificateValidity: try DurationParser.parse(merged.certificateValidity ?? "365d"),
+            certificateValidity: try Self.certificateLifetime(merged.certificateValidity ?? defaultCertificateLifetime, source: configFile ?? "command line"),
             logLevel: level,
             metricsListen: try merged.metricsListen.map { try HostPort(parsing: $0) },
             statusListen: try merged.statusListen.map { try HostPort(parsing: $0) },

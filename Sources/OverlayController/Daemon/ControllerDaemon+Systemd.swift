@@ -34,7 +34,7 @@ extension ControllerDaemon: ManagedDaemon {
         report.atStart("socket", old.socketPath, new.socketPath)
         report.atStart("network", old.network?.description, new.network?.description)
         report.atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
-        report.atStart("certificate-validity", old.certificateValidity, new.certificateValidity)
+        report.atStart("cert-lifetime", old.certificateValidity, new.certificateValidity)
         report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
         report.atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
         report.atStart("domain", old.domain, new.domain)

@@ -45,6 +45,7 @@ public final class ControllerDaemon: Service {
         let nonces = NonceStore()
         let enrollment = EnrollmentService(store: store, ca: network.ca, nonces: nonces, network: network.range,
                                            certificateValidity: c.certificateValidity, roster: roster, logger: logger)
+        let nodeRenewal = RenewalService(store: store, ca: network.ca, lifetime: c.certificateValidity, roster: roster, logger: logger)
         let tokens = TokenService(store: store, controllers: c.advertise.map(\.description),
                                   caFingerprint: network.ca.certificate.fingerprint)
         let group = MultiThreadedEventLoopGroup.singleton
@@ -56,7 +57,7 @@ public final class ControllerDaemon: Service {
             meshStats.export { mesh.stats }
         }
 
-        var apiRouter = NetworkAPI.router(enrollment: enrollment, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
+        var apiRouter = NetworkAPI.router(enrollment: enrollment, renewal: nodeRenewal, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
         apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
         let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port,
                                             adopting: try context.sockets.take(ActivatedSockets.api, unix: false), tls: network.serverContext,
@@ -91,9 +92,9 @@ public final class ControllerDaemon: Service {
         running.withLockedValue { $0 = roster }
         context.onReady()
 
-        let renewal = Task { await network.renewServerCertificate(configuration: c, liveness: context.liveness, logger: logger) }
+        let serverRenewal = Task { await network.renewServerCertificate(configuration: c, liveness: context.liveness, logger: logger) }
         try? await gracefulShutdown()
-        renewal.cancel()
+        serverRenewal.cancel()
 
         logger.notice("controller stopping: finishing requests in flight")
         await api.shutdown()

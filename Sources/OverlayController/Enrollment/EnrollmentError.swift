@@ -17,6 +17,9 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
     case networkFull(String)
     case invalidRequest(String)
     case storage(String)
+    case notRegistered(String)
+    case certificateSuperseded(String)
+    case keyNotRotated
 
     public var code: String {
         switch self {
@@ -34,6 +37,9 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
         case .networkFull: return "network_full"
         case .invalidRequest: return "invalid_request"
         case .storage: return "storage_error"
+        case .notRegistered: return "not_registered"
+        case .certificateSuperseded: return "certificate_superseded"
+        case .keyNotRotated: return "key_not_rotated"
         }
     }
 
@@ -41,6 +47,7 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .unknownToken, .badProof, .nonceInvalid, .tokenExpired, .tokenRevoked, .tokenUsedUp: return .unauthorized
         case .nameTaken, .ipTaken: return .conflict
+        case .notRegistered, .certificateSuperseded: return .forbidden
         case .networkFull: return .insufficientStorage
         case .storage: return .internalServerError
         default: return .badRequest
@@ -63,6 +70,12 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
         case .networkFull(let net): return "no free overlay IP left in \(net)"
         case .invalidRequest(let r): return "invalid certificate request: \(r)"
         case .storage(let r): return "the controller could not store the enrollment: \(r)"
+        case .notRegistered(let n):
+            return "node \(n) is not registered with this controller (removed?); enroll it again with a new token from 'overlayctl token create'"
+        case .certificateSuperseded(let n):
+            return "this certificate of node \(n) was replaced by a renewal or a new enrollment and no longer renews; "
+                + "if the node still holds its newer key, restart it, otherwise enroll it again with a new token"
+        case .keyNotRotated: return "a renewal must carry a new key, not the certificate's own; generate a new key"
         }
     }
 }

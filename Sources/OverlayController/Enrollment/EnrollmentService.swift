@@ -18,21 +18,14 @@ public struct EnrollmentService: Sendable {
     public func enroll(_ request: EnrollRequest, now: Date = Date()) throws(EnrollmentError) -> EnrollResponse {
         do { try NodeName.validate(request.name) } catch { throw .invalidName(error.description) }
         if let ip = request.requestedIP, IPv4Address(ip) == nil { throw .invalidIP(ip) }
-        guard request.csr.utf8.count < 16 * 1024 else { throw .invalidRequest("certificate request too large") }
-        let csr: CertificateSigningRequest
-        do {
-            csr = try CertificateSigningRequest(pem: request.csr)
-            try csr.verifySignature()
-        } catch {
-            throw .invalidRequest("\(error)")
-        }
+        let issuer = NodeCertificateIssuer(ca: ca, lifetime: certificateValidity)
+        let csr = try issuer.request(request.csr)
         // Spend the nonce before anything else: one nonce, one attempt.
         guard nonces.consume(request.nonce, now: now) else { throw .nonceInvalid }
         let attempt = EnrollmentAttempt(tokenID: request.tokenID, name: request.name, requestedIP: request.requestedIP,
                                         network: network, now: now)
-        let node: NodeRecord
-        do {
-            node = try store.enroll(attempt, checkToken: { token throws(EnrollmentError) in
+        let node = try NodeCertificateIssuer.storing {
+            try store.enroll(attempt, checkToken: { token throws(EnrollmentError) in
                 guard JoinProof.verify(proof: request.proof, verifier: token.verifier, tokenID: request.tokenID,
                                        nonce: request.nonce, name: request.name, requestedIP: request.requestedIP,
                                        csrPEM: request.csr) else { throw .badProof }
@@ -41,18 +34,8 @@ public struct EnrollmentService: Sendable {
                       let cert = try? Certificate(pem: existing.certificate) else { return false }
                 return cert.publicKeyDER == csr.publicKeyDER
             }, issue: { ip throws(EnrollmentError) in
-                do {
-                    let cert = try ca.sign(request: csr, name: request.name, ipAddresses: [ip],
-                                           validity: certificateValidity, notBefore: now)
-                    return IssuedCertificate(pem: cert.pem, fingerprint: cert.fingerprint, serial: cert.serial)
-                } catch {
-                    throw .invalidRequest("\(error)")
-                }
+                try issuer.issue(csr, name: request.name, overlayIP: ip, now: now)
             })
-        } catch let error as EnrollmentError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
         }
         if node.registeredAt < now {
             logger.notice("enrollment repeated with the same key; answering with the stored certificate",

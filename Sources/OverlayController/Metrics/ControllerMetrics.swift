@@ -9,6 +9,7 @@ import OverlayCore
 /// rather than raw paths. docs/metrics.md describes each family.
 public enum ControllerMetrics {
     static let enrollments = "overlayd_controller_enrollments_total"
+    static let renewals = "overlayd_controller_renewals_total"
     static let rosterRequests = "overlayd_controller_roster_requests_total"
     static let nodes = "overlayd_controller_nodes"
     static let brokenPairs = "overlayd_controller_mesh_broken_pairs"
@@ -17,6 +18,8 @@ public enum ControllerMetrics {
     public static let definitions: [MetricDefinition] = [
         .init(enrollments, .counter, labels: ["result", "reason"],
               help: "Enrollment attempts by result (ok, refused) and refusal code (reason=none when ok)."),
+        .init(renewals, .counter, labels: ["result", "reason"],
+              help: "Certificate renewals by result (ok, refused) and refusal code (reason=none when ok)."),
         .init(rosterRequests, .counter, labels: ["answer"],
               help: "Roster requests from nodes by answer: full roster sent, or unchanged."),
         .init(nodes, .gauge, labels: ["state"],
@@ -31,6 +34,7 @@ public enum ControllerMetrics {
     static func prime() {
         _ = MetricsBootstrap.registry
         _ = Counter(label: enrollments, dimensions: [("result", "ok"), ("reason", "none")])
+        _ = Counter(label: renewals, dimensions: [("result", "ok"), ("reason", "none")])
         _ = Counter(label: rosterRequests, dimensions: [("answer", "full")])
         _ = Counter(label: rosterRequests, dimensions: [("answer", "unchanged")])
         Gauge(label: brokenPairs).record(0)
@@ -43,6 +47,10 @@ public enum ControllerMetrics {
     /// `code`: an `EnrollmentError.code` or an HTTP-level refusal code (a fixed set).
     static func enrollmentRefused(_ code: String) {
         Counter(label: enrollments, dimensions: [("result", "refused"), ("reason", code)]).increment()
+    }
+
+    static func renewal(refused code: String?) {
+        Counter(label: renewals, dimensions: [("result", code == nil ? "ok" : "refused"), ("reason", code ?? "none")]).increment()
     }
 
     static func rosterAnswered(full: Bool) {

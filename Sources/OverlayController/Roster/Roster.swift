@@ -14,6 +14,12 @@ public final class Roster: Sendable {
         var overlayIP: String
         var fingerprint: String
         var registeredAt: Date
+        var previousFingerprint: String?
+
+        init(_ node: NodeRecord) {
+            overlayIP = node.overlayIP; fingerprint = node.fingerprint; registeredAt = node.registeredAt
+            previousFingerprint = node.previousFingerprint
+        }
     }
 
     struct Member: Sendable {
@@ -56,12 +62,32 @@ public final class Roster: Sendable {
         self.domain = domain
         self.warmUntil = nodes.isEmpty ? .now() : .now() + .nanoseconds(Int64(activeTimeout * 1e9))
         state.withLockedValue { s in
-            for n in nodes { s.registered[n.name] = Registered(overlayIP: n.overlayIP, fingerprint: n.fingerprint, registeredAt: n.registeredAt) }
+            for n in nodes { s.registered[n.name] = Registered(n) }
         }
     }
 
     func registered(_ node: NodeRecord) {
-        state.withLockedValue { $0.registered[node.name] = Registered(overlayIP: node.overlayIP, fingerprint: node.fingerprint, registeredAt: node.registeredAt) }
+        state.withLockedValue { $0.registered[node.name] = Registered(node) }
+    }
+
+    /// A renewed certificate: peers learn the new fingerprint with the next roster, and the old one is refused from now on.
+    func renewed(_ node: NodeRecord) {
+        state.withLockedValue { s in
+            s.registered[node.name] = Registered(node)
+            if s.active[node.name] != nil { s.counter += 1 }
+        }
+    }
+
+    /// Who may renew: the current certificate, or the one a renewal just replaced
+    /// (the store only lets that one repeat the renewal it already made).
+    func authorizeRenewal(_ peer: PeerIdentity) -> String? {
+        state.withLockedValue { s in
+            guard let r = s.registered[peer.name] else { return "certificate for \(peer.name) is not registered with this controller (removed?)" }
+            guard r.fingerprint == peer.fingerprint || r.previousFingerprint == peer.fingerprint else {
+                return "certificate for \(peer.name) is not the one registered (re-enrolled or removed)"
+            }
+            return nil
+        }
     }
 
     func removed(_ name: String) {
@@ -116,7 +142,7 @@ public final class Roster: Sendable {
             let entries = s.active.compactMap { name, m -> RosterEntry? in
                 guard let r = s.registered[name] else { return nil }
                 return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint,
-                                   dataPort: m.dataPort)
+                                   dataPort: m.dataPort, previousFingerprint: r.previousFingerprint)
             }.sorted { $0.name < $1.name }
             var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries, domain: domain))
             body.append(0x0a)

@@ -30,6 +30,15 @@ public protocol ControllerStore: Sendable {
     /// (`EnrollmentError`). Nothing is stored when it throws.
     func importNode(_ node: NodeRecord, network: IPv4Network) throws -> NodeRecord
 
+    /// Certificate renewal in one transaction: `presented` must be the node's current
+    /// fingerprint; the node keeps its name and overlay IP, `issue` signs the new key,
+    /// and the old fingerprint is kept as `previousFingerprint`. A repeat of a renewal
+    /// whose answer was lost (the previous certificate presented, `isRetry` true for
+    /// the stored node) returns the stored node unchanged, so the node can ask again.
+    func renew(name: String, presented: String, now: Date,
+               isRetry: (NodeRecord) -> Bool,
+               issue: (NodeRecord) throws(EnrollmentError) -> IssuedCertificate) throws -> RenewalResult
+
     func nodes() throws -> [NodeRecord]
     /// Returns false when there is no such node.
     func removeNode(named name: String) throws -> Bool
@@ -64,6 +73,16 @@ public struct NodeRecord: Sendable, Equatable {
     public var certificate: String
     public var registeredAt: Date
     public var tokenID: String
+    /// The certificate this one replaced at its last renewal: refused everywhere, kept so
+    /// that a renewal whose answer was lost can be asked for again with it.
+    public var previousFingerprint: String? = nil
+    public var renewedAt: Date? = nil
+}
+
+public struct RenewalResult: Sendable {
+    public var node: NodeRecord
+    /// True when this was a repeat of a renewal that had already succeeded.
+    public var repeated: Bool
 }
 
 public struct EnrollmentAttempt: Sendable {

@@ -51,6 +51,14 @@ public final class SQLiteControllerStore: ControllerStore {
                 );
                 """)
         }
+        // Certificate renewal: the replaced fingerprint (refused, but recognised for a
+        // repeated renewal) and when it happened.
+        migrator.registerMigration("v2-renewal") { db in
+            try db.execute(sql: """
+                ALTER TABLE nodes ADD COLUMN previous_fingerprint TEXT;
+                ALTER TABLE nodes ADD COLUMN renewed_at DOUBLE;
+                """)
+        }
         return migrator
     }
 
@@ -153,6 +161,33 @@ public final class SQLiteControllerStore: ControllerStore {
         return IPv4Address(UInt32(candidate))
     }
 
+    public func renew(name: String, presented: String, now: Date,
+                      isRetry: (NodeRecord) -> Bool,
+                      issue: (NodeRecord) throws(EnrollmentError) -> IssuedCertificate) throws -> RenewalResult {
+        try db.write { db in
+            guard let node = try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node) else {
+                throw EnrollmentError.notRegistered(name)
+            }
+            if node.fingerprint != presented {
+                if node.previousFingerprint == presented, isRetry(node) { return RenewalResult(node: node, repeated: true) }
+                throw EnrollmentError.certificateSuperseded(name)
+            }
+            let issued = try issue(node)
+            var renewed = node
+            renewed.fingerprint = issued.fingerprint
+            renewed.serial = issued.serial
+            renewed.certificate = issued.pem
+            renewed.previousFingerprint = node.fingerprint
+            renewed.renewedAt = now
+            try db.execute(sql: """
+                UPDATE nodes SET fingerprint = ?, serial = ?, certificate = ?, previous_fingerprint = ?, renewed_at = ?
+                WHERE name = ? AND fingerprint = ?
+                """, arguments: [renewed.fingerprint, renewed.serial, renewed.certificate, renewed.previousFingerprint,
+                                 now.timeIntervalSince1970, name, presented])
+            return RenewalResult(node: renewed, repeated: false)
+        }
+    }
+
     public func nodes() throws -> [NodeRecord] {
         try db.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY overlay_ip_num").map(Self.node)
@@ -169,7 +204,8 @@ public final class SQLiteControllerStore: ControllerStore {
     private static func node(_ row: Row) -> NodeRecord {
         NodeRecord(name: row["name"], overlayIP: row["overlay_ip"], fingerprint: row["fingerprint"], serial: row["serial"],
                    certificate: row["certificate"], registeredAt: Date(timeIntervalSince1970: row["registered_at"]),
-                   tokenID: row["token_id"])
+                   tokenID: row["token_id"], previousFingerprint: row["previous_fingerprint"],
+                   renewedAt: (row["renewed_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
     private static func token(_ row: Row) -> TokenRecord {

@@ -22,6 +22,7 @@ enum NodeControlAPI {
         var dataPlane: DataPlane?
         var names: NameService?
         var dnsSearch: Bool
+        var renewer: CertificateRenewer
     }
 
     static func router(_ c: Context) -> HTTPRouter {
@@ -45,6 +46,7 @@ enum NodeControlAPI {
                                               pingTimeoutSeconds: t.pingTimeout, reportRTTFloorSeconds: t.reportRTTFloor)
             if let plane = c.dataPlane { status.dataPlane = DataPlaneSummary(plane.status(), rekey: plane.configuration.rekeyAfter) }
             status.dns = c.names?.status(search: c.dnsSearch)
+            status.certificate = c.renewer.status
             return .json(status)
         }
         r.on(.POST, "/v1/ping") { request, _ throws(HTTPResponse) in

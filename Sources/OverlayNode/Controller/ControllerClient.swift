@@ -15,12 +15,12 @@ final class ControllerClient: Sendable {
     static let controllerName = "overlayd-controller"
 
     private let addresses: [HostPort]
-    private let context: TLSContext
+    private let context: TLSContextBox
     private let group: any EventLoopGroup
     private let connection = NIOLockedValueBox<HTTPClientConnection?>(nil)
     private let connects = EventCounter()
 
-    init(addresses: [HostPort], context: TLSContext, group: any EventLoopGroup) {
+    init(addresses: [HostPort], context: TLSContextBox, group: any EventLoopGroup) {
         self.addresses = addresses
         self.context = context
         self.group = group
@@ -54,7 +54,7 @@ final class ControllerClient: Sendable {
         var lastError: any Error = NodeError.controllerUnreachable(addresses.map(\.description), "no address")
         for address in addresses {
             do {
-                let context = self.context
+                let context = self.context.current
                 let conn = try await HTTPClientConnection.connect(host: address.host, port: address.port, group: group,
                                                                   connectTimeout: .seconds(Int64(Self.connectTimeoutSeconds))) { channel in
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(
@@ -68,6 +68,14 @@ final class ControllerClient: Sendable {
             }
         }
         throw lastError
+    }
+
+    /// The next call opens a new connection (after a certificate renewal: the open one
+    /// presents the old certificate); the old one closes once calls in flight on it are done.
+    func retire() {
+        let old = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c }
+        guard let channel = old?.channel else { return }
+        channel.eventLoop.scheduleTask(in: .seconds(Int64(RosterPoller.maxCallTimeout) + 1)) { channel.close(promise: nil) }
     }
 
     func close() async {

@@ -104,6 +104,21 @@ struct RosterPoller: Sendable {
         }
     }
 
+    /// The roster alone, out of turn (`RosterRefresher`): no heartbeat and no health
+    /// report, so the regular poll's report sequence is not disturbed.
+    func fetchRoster() async {
+        let known = cache.version.map { "?version=\($0)" } ?? ""
+        do {
+            let reply = try await client.call(.GET, "/v1/roster" + known, body: Optional<Int>.none, as: RosterResponse.self,
+                                              timeout: max(1, min(interval, Self.maxCallTimeout)))
+            let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
+            logger.info("roster fetched out of turn", metadata: ["event": "roster-refreshed", "roster_version": "\(reply.version)"])
+            if !added.isEmpty || !removed.isEmpty { onChange(added, removed) }
+        } catch {
+            logger.info("roster fetch out of turn failed", metadata: ["event": "roster-refresh-failed", "error": "\(error)"])
+        }
+    }
+
     /// A clean stop: tell the controller we are leaving (bounded wait).
     func leave() async {
         do {

@@ -43,16 +43,16 @@ public final class NodeDaemon: Service {
         if let d = c.dns { try DNSServer.preflight(port: d.port) }
         let identity = try await loadOrEnroll(passphrase: passphrase, group: group)
 
-        let tls = TLSConfiguration.mutual(certificate: identity.certificate, key: identity.key, ca: identity.ca)
-        let clientContext = try TLSContext(role: .client, configuration: tls)
-        let serverContext = try TLSContext(role: .server, configuration: tls)
+        let contexts = try NodeTLSContexts(identity)
 
         let roster = RosterCache()
         let book = PeerHealthBook(forgetAfter: max(3600, c.pingInterval * 10))
         let dataKeys = DataKeysBox()
+        let refresher = RosterRefresher()
         let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port,
                                                    adopting: try context.sockets.take(ActivatedSockets.peer, unix: false),
-                                                   context: serverContext, roster: roster, dataKeys: dataKeys, group: group, logger: logger)
+                                                   context: contexts.server, roster: roster, dataKeys: dataKeys, refresher: refresher,
+                                                   group: group, logger: logger)
         let dataPlane: DataPlane?
         do {
             dataPlane = try startDataPlane(identity: identity, listenPort: listener.port)
@@ -72,10 +72,12 @@ public final class NodeDaemon: Service {
         let dataSync = dataPlane.map { DataPlaneSync(plane: $0, roster: roster, selfName: identity.name) }
         dataKeys.sink = dataPlane.map { plane in DataKeysSink(plane: plane, localName: identity.name, syncPeers: { dataSync?.syncNow() }) }
         let controllers = try c.controller.map { [$0] } ?? identity.controllers.map { try HostPort(parsing: $0) }
-        let client = ControllerClient(addresses: controllers, context: clientContext, group: group)
-        let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: clientContext, group: group,
+        let client = ControllerClient(addresses: controllers, context: contexts.client, group: group)
+        let scheduler = PingScheduler(name: identity.name, roster: roster, book: book, context: contexts.client, group: group,
                                       timers: timers, mode: c.peerConnections, liveness: context.liveness, dataKeys: dataKeys.sink,
-                                      logger: logger)
+                                      refresher: refresher, logger: logger)
+        let renewer = CertificateRenewer(identity: identity, client: client, contexts: contexts, stateDirectory: c.stateDirectory,
+                                         passphrase: passphrase, logger: logger, onRenewed: { Task { await scheduler.afterRenewal() } })
         let reporter = HealthReporter(book: book, timers: timers)
         var rosterPoller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
                                   listenPort: listener.port, logger: logger, reporter: reporter, liveness: context.liveness) { _, removed in
@@ -83,12 +85,15 @@ public final class NodeDaemon: Service {
         }
         rosterPoller.dataPort = dataPlane?.listenPort
         let poller = rosterPoller
+        await refresher.install { await poller.fetchRoster() }
         let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }
         let dnsMetrics = names.map { _ in DNSMetrics() }
-        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
+        let certificateMetrics = CertificateMetrics()
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + CertificateMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
                                         + (names == nil ? [] : DNSMetrics.definitions)) {
             [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())
+            certificateMetrics.refresh(renewer.status)
             if let dataPlane, let dataMetrics { dataMetrics.refresh(dataPlane.status()) }
             if let names, let dnsMetrics { dnsMetrics.refresh(names) }
         }
@@ -98,7 +103,8 @@ public final class NodeDaemon: Service {
                                                 adopting: try context.sockets.take(ActivatedSockets.control, unix: true), router: NodeControlAPI.router(.init(
                 identity: identity, listen: HostPort(host: c.listen.host, port: listener.port).description,
                 controller: client.description, roster: roster, book: book, scheduler: scheduler, listener: listener, client: client, reporter: reporter,
-                startedAt: Date(), metrics: metrics, dataPlane: dataPlane, names: names, dnsSearch: c.dns?.search ?? false)),
+                startedAt: Date(), metrics: metrics, dataPlane: dataPlane, names: names, dnsSearch: c.dns?.search ?? false,
+                renewer: renewer)),
                 group: group, logger: logger)
         } catch {
             await listener.close()
@@ -127,6 +133,7 @@ public final class NodeDaemon: Service {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await poller.run() }
             tasks.addTask { await scheduler.run() }
+            tasks.addTask { await renewer.run() }
             if let dataSync {
                 tasks.addTask { await dataSync.run() }
             }

@@ -29,7 +29,8 @@ public struct NodeIdentity: Sendable {
         FileManager.default.fileExists(atPath: paths(dir).meta)
     }
 
-    static func load(from dir: String, passphrase: [UInt8]) throws -> NodeIdentity {
+    static func load(from dir: String, passphrase: [UInt8], now: Date = Date()) throws -> NodeIdentity {
+        try finishInterruptedRenewal(in: dir, passphrase: passphrase)
         let p = paths(dir)
         guard let data = FileManager.default.contents(atPath: p.meta),
               let meta = try? JSONDecoder().decode(Metadata.self, from: data) else {
@@ -39,6 +40,8 @@ public struct NodeIdentity: Sendable {
         let key = try PrivateKey.load(file: p.key, passphrase: passphrase)
         let ca = try Certificate(file: p.ca)
         guard key.matches(cert) else { throw NodeError.damagedState("\(p.key) does not belong to \(p.cert)") }
+        // Renewal needs a certificate the controller still accepts; an expired one can only be replaced with a token.
+        if cert.notAfter <= now { throw NodeError.certificateExpired(name: meta.name, notAfter: cert.notAfter, dir: dir) }
         return NodeIdentity(name: meta.name, overlayIP: meta.overlayIP, network: meta.network, controllers: meta.controllers,
                             certificate: cert, key: key, ca: ca)
     }
@@ -63,6 +66,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case controllerUnreachable([String], String)
     case cannotCreateStateDirectory(String, String)
     case dnsNeedsTun
+    case certificateExpired(name: String, notAfter: Date, dir: String)
 
     public var description: String {
         switch self {
@@ -72,6 +76,10 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .enrollmentRefused(let r): return "enrollment refused by the controller: \(r)"
         case .controllerUnreachable(let a, let r): return "cannot reach the controller at \(a.joined(separator: ", ")): \(r)"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
+        case .certificateExpired(let name, let notAfter, let dir):
+            return "the certificate of node \(name) expired at \(ISO8601DateFormatter().string(from: notAfter)) while the node could not renew it "
+                + "(offline or refused); it needs a new token: run 'overlayctl node remove \(name)' and 'overlayctl token create' on the controller, "
+                + "move \(dir) away, and start the node with --join-token"
         case .dnsNeedsTun:
             return "dns-host = resolved registers the resolver on the TUN link, and this node has no TUN (--no-tun); "
                 + "use dns-host = hosts or none, or give the node its TUN"

@@ -24,7 +24,8 @@ final class PeerHealthBook: Sendable {
             let current = Dictionary(roster.filter { $0.name != selfName }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for (name, entry) in current {
                 if var p = book[name] {
-                    if p.entry.fingerprint != entry.fingerprint { p.health = PeerHealth() }
+                    // A new certificate is a new peer, unless it is the renewal of the one held.
+                    if p.entry.fingerprint != entry.fingerprint, entry.previousFingerprint != p.entry.fingerprint { p.health = PeerHealth() }
                     p.entry = entry
                     p.onRoster = true
                     p.leftAt = nil

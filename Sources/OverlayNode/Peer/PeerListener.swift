@@ -16,8 +16,9 @@ struct PeerListener: Sendable {
     static let maxConnections = 8192
 
     /// Listens on `host:port`, or on `socket` when systemd passed one (socket activation).
-    static func bind(host: String, port: Int, adopting socket: CInt? = nil, context: TLSContext, roster: RosterCache,
-                     dataKeys: DataKeysBox = DataKeysBox(), group: any EventLoopGroup, logger: Logger) async throws -> PeerListener {
+    static func bind(host: String, port: Int, adopting socket: CInt? = nil, context: TLSContextBox, roster: RosterCache,
+                     dataKeys: DataKeysBox = DataKeysBox(), refresher: RosterRefresher? = nil, group: any EventLoopGroup,
+                     logger: Logger) async throws -> PeerListener {
         let connections = ConnectionRegistry(limit: maxConnections)
         let accepted = EventCounter()
         let bootstrap = ServerBootstrap(group: group)
@@ -28,12 +29,12 @@ struct PeerListener: Sendable {
                 accepted.increment()
                 return connections.admit(channel, logger: logger).flatMapThrowing {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(TLSHandler(context: context))
+                    try sync.addHandler(TLSHandler(context: context.current))
                     try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
                     try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
                     // A connection with no PING for this long is closed; dialers ping far more often.
                     try sync.addHandler(IdleStateHandler(readTimeout: .minutes(5)))
-                    try sync.addHandler(PeerResponder(roster: roster, logger: logger))
+                    try sync.addHandler(PeerResponder(roster: roster, refresher: refresher, logger: logger))
                     if let sink = dataKeys.sink { try sync.addHandler(DataKeyExporter(sink)) }
                 }
             }

@@ -6,17 +6,24 @@ import OverlayTLS
 
 /// The answering side of flow 3: PONG for every PING from a peer that is on
 /// this node's active roster with the certificate the roster lists; an ERROR
-/// frame in words, then close, for anyone else.
+/// frame in words, then close, for anyone else. A roster member presenting a
+/// certificate the roster does not list yet (it renewed since this node's last
+/// poll) waits for one out-of-turn roster fetch before it is judged.
 final class PeerResponder: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
     typealias OutboundOut = PeerFrame
 
     private let roster: RosterCache
+    private let refresher: RosterRefresher?
     private let logger: Logger
     private var peer: PeerIdentity?
+    /// Frames that arrived while the roster was being fetched; nil when not waiting.
+    private var held: [PeerFrame]?
+    static let maxHeldFrames = 16
 
-    init(roster: RosterCache, logger: Logger) {
+    init(roster: RosterCache, refresher: RosterRefresher? = nil, logger: Logger) {
         self.roster = roster
+        self.refresher = refresher
         self.logger = logger
     }
 
@@ -25,6 +32,15 @@ final class PeerResponder: ChannelInboundHandler {
             self.peer = peer
             // Only active roster members may hold a connection: refuse others at once.
             if let peer, let reason = roster.admits(peer) {
+                if let refresher, let listed = roster.entry(named: peer.name), listed.fingerprint != peer.fingerprint {
+                    held = []
+                    let fetched = context.eventLoop.makePromise(of: Void.self)
+                    fetched.completeWithTask { await refresher.refresh() }
+                    fetched.futureResult.assumeIsolated().whenComplete { _ in
+                        self.judgeAfterFetch(context: context, event: event)
+                    }
+                    return
+                }
                 refuse(context: context, peer: peer, reason: reason)
                 return
             }
@@ -35,8 +51,31 @@ final class PeerResponder: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// The fetched roster decides: admitted, the handshake goes on up the pipeline
+    /// (the data keys) and the held frames are answered; otherwise refused as usual.
+    private func judgeAfterFetch(context: ChannelHandlerContext, event: Any) {
+        let frames = held ?? []
+        held = nil
+        guard let peer, context.channel.isActive else { return }
+        if let reason = roster.admits(peer) {
+            refuse(context: context, peer: peer, reason: reason)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+        for frame in frames { answer(frame, context: context) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let frame = unwrapInboundIn(data)
+        if held != nil {
+            if held!.count < Self.maxHeldFrames { held!.append(frame) }
+            return
+        }
+        answer(frame, context: context)
+    }
+
+    private func answer(_ frame: PeerFrame, context: ChannelHandlerContext) {
+        switch frame {
         case .ping(let seq, let sentAt):
             guard let peer else { return }
             if let reason = roster.admits(peer) {

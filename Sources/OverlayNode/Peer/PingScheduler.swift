@@ -16,7 +16,7 @@ final class PingScheduler: Sendable {
     let name: String
     let roster: RosterCache
     let book: PeerHealthBook
-    let context: TLSContext
+    let context: TLSContextBox
     let group: any EventLoopGroup
     let timers: NodeTimers
     var interval: TimeInterval { timers.pingInterval }
@@ -32,12 +32,23 @@ final class PingScheduler: Sendable {
     private let sequence = NIOLockedValueBox<UInt64>(0)
     /// Where each new session's data keys go; nil on a control-plane-only node.
     let dataKeys: DataKeysSink?
+    /// Asked when a peer presents a certificate the roster does not list (it may have renewed).
+    let refresher: RosterRefresher?
 
-    init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContext, group: any EventLoopGroup,
+    init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContextBox, group: any EventLoopGroup,
          timers: NodeTimers, mode: PeerConnectionMode, liveness: Liveness = Liveness(), dataKeys: DataKeysSink? = nil,
-         logger: Logger) {
+         refresher: RosterRefresher? = nil, logger: Logger) {
         self.name = name; self.roster = roster; self.book = book; self.context = context; self.group = group
-        self.timers = timers; self.mode = mode; self.liveness = liveness; self.dataKeys = dataKeys; self.logger = logger
+        self.timers = timers; self.mode = mode; self.liveness = liveness; self.dataKeys = dataKeys; self.refresher = refresher
+        self.logger = logger
+    }
+
+    /// After this node renewed its certificate: held connections present the old one,
+    /// which peers refuse once they see the new roster, so every peer is dialed again
+    /// now with the new one (and gets new data keys from that session).
+    func afterRenewal() async {
+        await pool.closeAll()
+        await round(timeout: timeout)
     }
 
     /// A held connection is re-dialed once its session is this old: a ping round before the rekey interval ends,
@@ -76,12 +87,14 @@ final class PingScheduler: Sendable {
     /// One PING/PONG with `entry`, recorded in the book and logged as one
     /// entry (`event=pong` or `event=ping-failed`, see docs/operations.md),
     /// plus `peer-up`/`peer-down` when the peer's state changes.
-    func exchange(with entry: RosterEntry, timeout: TimeInterval) async {
+    func exchange(with listed: RosterEntry, timeout: TimeInterval) async {
+        var entry = listed
         let seq = nextSequence()
         var before = PeerHealth.State.unknown
         metrics.exchangeStarted()
         do {
-            let receipt = try await pingOnce(entry, seq: seq, timeout: timeout)
+            let receipt: PongReceipt
+            (receipt, entry) = try await pingFollowingRenewal(entry, seq: seq, timeout: timeout)
             metrics.pong(peer: entry.name, rttMilliseconds: receipt.rttMilliseconds)
             book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
             let rttUsec = Int((receipt.rttMilliseconds * 1000).rounded())
@@ -98,6 +111,25 @@ final class PingScheduler: Sendable {
             if before != .down {
                 logger.warning("peer \(entry.name) is down", metadata: ["event": "peer-down", "peer": "\(entry.name)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// `pingOnce`, and when the peer's certificate is not the one listed, the same again
+    /// with the certificate the controller lists now, if that is another (the peer renewed
+    /// since the last poll), within the same timeout. Returns the entry that answered.
+    func pingFollowingRenewal(_ entry: RosterEntry, seq: UInt64, timeout: TimeInterval) async throws(PingError)
+        -> (PongReceipt, RosterEntry) {
+        let started = NIODeadline.now()
+        do {
+            return (try await pingOnce(entry, seq: seq, timeout: timeout), entry)
+        } catch {
+            guard case .certificateRejected = error, let refresher else { throw error }
+            await refresher.refresh()
+            guard let fresh = roster.entry(named: entry.name), fresh.fingerprint != entry.fingerprint else { throw error }
+            _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: name)
+            let left = timeout - Double((NIODeadline.now() - started).nanoseconds) / 1e9
+            guard left > 0.001 else { throw error }
+            return (try await pingOnce(fresh, seq: seq, timeout: left), fresh)
         }
     }
 
@@ -129,7 +161,7 @@ final class PingScheduler: Sendable {
 
     private func dial(_ entry: RosterEntry, deadline: NIODeadline) async throws(PingError) -> PeerConnection {
         dialed.increment()
-        return try await PeerConnection.connect(to: entry, context: context, group: group, deadline: deadline, dataKeys: dataKeys)
+        return try await PeerConnection.connect(to: entry, context: context.current, group: group, deadline: deadline, dataKeys: dataKeys)
     }
 
     /// Closes every held peer connection (shutdown).

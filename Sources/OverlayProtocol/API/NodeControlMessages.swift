@@ -66,6 +66,8 @@ public struct NodeStatus: Codable, Sendable {
     public var dataPlane: DataPlaneSummary?
     /// The resolver for `NAME.domain`; absent with `--dns off`.
     public var dns: NodeDNSStatus?
+    /// The node's certificate: when it expires, when it renews, and failed renewals.
+    public var certificate: CertificateStatus?
 
     public init(name: String, overlayIP: String, network: String, listen: String, controller: String,
                 controllerReachable: Bool, lastRosterAt: Date?, rosterVersion: String?, peers: Int, peersUp: Int,

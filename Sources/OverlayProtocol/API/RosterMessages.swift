@@ -26,10 +26,15 @@ public struct RosterEntry: Codable, Sendable, Equatable, Hashable {
     public var fingerprint: String
     /// The node's UDP data port; absent when it has no data plane (`--no-tun`): nothing is sent to it.
     public var dataPort: Int?
+    /// The certificate a renewal replaced (refused everywhere): a peer that held a data
+    /// session under it may keep that session for a moment while it makes a new one,
+    /// instead of dropping traffic. Absent for a node that never renewed.
+    public var previousFingerprint: String?
 
-    public init(name: String, overlayIP: String, endpoint: String, fingerprint: String, dataPort: Int? = nil) {
+    public init(name: String, overlayIP: String, endpoint: String, fingerprint: String, dataPort: Int? = nil,
+                previousFingerprint: String? = nil) {
         self.name = name; self.overlayIP = overlayIP; self.endpoint = endpoint; self.fingerprint = fingerprint
-        self.dataPort = dataPort
+        self.dataPort = dataPort; self.previousFingerprint = previousFingerprint
     }
 }
 

@@ -63,6 +63,9 @@ public final class CertificateAuthority: @unchecked Sendable {
                                          ])
     }
 
+    /// How far behind a peer's clock may run and still accept a new certificate.
+    public static let clockSkewAllowance: TimeInterval = 15 * 60
+
     static func buildCertificate(subject: String, publicKey: OpaquePointer, issuer: Certificate?, signer: PrivateKey,
                                  validity: TimeInterval, notBefore: Date = Date(),
                                  extensions: [(Int32, String)]) throws -> Certificate {
@@ -77,7 +80,9 @@ public final class CertificateAuthority: @unchecked Sendable {
         guard let serial = BN_to_ASN1_INTEGER(bn, nil) else { throw PKIError.signingFailed("serial") }
         X509_set_serialNumber(x, serial)
         ASN1_INTEGER_free(serial)
-        let start = time_t(notBefore.timeIntervalSince1970) - 60
+        // Valid from a little before now, so a peer whose clock runs behind accepts it
+        // (the skew allowance); a short-lived certificate gives up at most a quarter of its lifetime.
+        let start = time_t(notBefore.timeIntervalSince1970 - min(Self.clockSkewAllowance, validity / 4))
         let end = time_t(notBefore.timeIntervalSince1970 + validity)
         guard let nb = ASN1_TIME_set(nil, start), let na = ASN1_TIME_set(nil, end) else { throw PKIError.signingFailed("validity") }
         X509_set1_notBefore(x, nb); ASN1_TIME_free(nb)

@@ -1,0 +1,76 @@
+import Foundation
+import OverlayTLS
+
+/// How a renewed certificate reaches the state directory without a moment in
+/// which a crash leaves a key and a certificate that do not belong together:
+/// the new key is saved as `node.key.next` before the request (so a lost answer
+/// is asked for again with the same key), the answer as `node.crt.next`, then
+/// both are renamed over the old pair. A start finishes what a crash interrupted.
+extension NodeIdentity {
+    static func pendingPaths(_ dir: String) -> (key: String, cert: String) {
+        (dir + "/node.key.next", dir + "/node.crt.next")
+    }
+
+    /// Whether a renewal was asked for and its answer not installed: retry it at once.
+    static func hasPendingRenewal(in dir: String) -> Bool {
+        FileManager.default.fileExists(atPath: pendingPaths(dir).key)
+    }
+
+    /// The key for the renewal in flight: the one an earlier attempt saved, or a new one saved now.
+    static func pendingKey(in dir: String, passphrase: [UInt8]) throws -> PrivateKey {
+        let path = pendingPaths(dir).key
+        if FileManager.default.fileExists(atPath: path) {
+            do { return try PrivateKey.load(file: path, passphrase: passphrase) } catch {
+                // Unreadable (a crash while writing it): nothing was sent with it that could not be sent with another.
+                unlink(path)
+            }
+        }
+        let key = try PrivateKey.generate()
+        try key.write(file: path, passphrase: passphrase)
+        return key
+    }
+
+    /// This identity with `certificate` and its `key`, written to `dir` in the order above.
+    func installingRenewal(certificate: Certificate, key: PrivateKey, in dir: String) throws -> NodeIdentity {
+        let pending = Self.pendingPaths(dir)
+        let paths = Self.paths(dir)
+        try SecureFile.write(certificate.pem, to: pending.cert, mode: 0o644)
+        try Self.rename(pending.key, to: paths.key)
+        try Self.rename(pending.cert, to: paths.cert)
+        Self.syncDirectory(dir)
+        var renewed = self
+        renewed.certificate = certificate
+        renewed.key = key
+        return renewed
+    }
+
+    /// Finishes a renewal a crash interrupted between saving its answer and renaming the pair.
+    static func finishInterruptedRenewal(in dir: String, passphrase: [UInt8]) throws {
+        let pending = pendingPaths(dir)
+        let paths = paths(dir)
+        guard FileManager.default.fileExists(atPath: pending.cert) else { return }
+        let hasKey = FileManager.default.fileExists(atPath: pending.key)
+        guard let cert = try? Certificate(file: pending.cert),
+              let key = try? PrivateKey.load(file: hasKey ? pending.key : paths.key, passphrase: passphrase),
+              key.matches(cert) else {
+            unlink(pending.cert)
+            return
+        }
+        if hasKey { try rename(pending.key, to: paths.key) }
+        try rename(pending.cert, to: paths.cert)
+        syncDirectory(dir)
+    }
+
+    private static func rename(_ from: String, to: String) throws {
+        guard Glibc.rename(from, to) == 0 else {
+            throw NodeError.damagedState("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

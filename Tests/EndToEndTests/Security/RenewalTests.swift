@@ -1,0 +1,154 @@
+import Foundation
+import OverlayProtocol
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EndToEnd {
+    /// Short-lived certificates with the real binaries in network namespaces: nodes
+    /// renew with new keys while traffic flows, the replaced certificate is refused by
+    /// the controller (curl) and by peers (openssl s_client), and a node whose
+    /// certificate expired while it was stopped says it needs a new token.
+    @Suite("certificate renewal", .enabled(if: getuid() == 0, "needs root for network namespaces and TUN interfaces"))
+    struct RenewalTests {
+        static let parties = [
+            NetnsLab.Party(name: "ctl", address: "198.18.0.1"),
+            NetnsLab.Party(name: "alice", address: "198.18.0.2"),
+            NetnsLab.Party(name: "bob", address: "198.18.0.3"),
+        ]
+        /// Renewal comes two thirds in (about 21 s after each certificate is signed), so a
+        /// replaced certificate stays unexpired for about 15 s more: long enough to show that
+        /// it is refused for being replaced, not for having expired.
+        static let lifetime = "36s"
+        static var settings: ClusterSettings {
+            var s = ClusterSettings()
+            s.network = "198.19.0.0/16"
+            // Long against the renewal: peers learn a new certificate from the node presenting it, not from a poll.
+            s.rosterInterval = "10s"
+            s.pingInterval = "2s"
+            s.controllerArguments = ["--cert-lifetime", lifetime]
+            return s
+        }
+
+        static func certificate(_ node: NodeHandle) async throws -> CertificateStatus {
+            try #require(try await node.ctl.nodeStatus().certificate, "\(node.name) reports no certificate status")
+        }
+
+        @Test("nodes renew with new keys while ping -i 0.2 runs between them; the old certificate is refused by the controller and by the peer")
+        func renewalUnderTraffic() async throws {
+            try await NetnsLab.with(Self.parties) { lab in
+                try await Cluster.with("renew", settings: Self.settings) { cluster in
+                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
+                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
+                                                            extraArguments: ["--tun", "ovl0"])
+                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
+                                                          extraArguments: ["--tun", "ovl0"])
+                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let bobIP = try await bob.ctl.nodeStatus().overlayIP
+                    try await eventually("alice pings bob over the overlay") {
+                        let r = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "1", "-W", "2", bobIP])
+                        guard r.succeeded else { throw NotYet("\(r)") }
+                    }
+
+                    // Alice's certificate and key as they are before any renewal, for the refusal checks below.
+                    let old = try TempFiles(cluster.directory + "/old-alice")
+                    let oldCert = try old.copy(alice.stateDir + "/node.crt", as: "node.crt")
+                    let oldKey = try old.copy(alice.stateDir + "/node.key", as: "node.key")
+                    let first = try await Self.certificate(alice)
+                    let aliceLogStart = alice.log.count, bobLogStart = bob.log.count
+
+                    // 200 pings 0.2 s apart (40 s) span at least one renewal of each node.
+                    let series = Task {
+                        try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-i", "0.2", "-c", "200", "-W", "2", bobIP], limit: 120)
+                    }
+                    try await eventually("alice has renewed", limit: 60) {
+                        let a = try await Self.certificate(alice)
+                        guard a.renewals >= 1 else { throw NotYet("alice: \(a)") }
+                    }
+
+                    // The replaced certificate, still unexpired: curl gets 403 from the controller ...
+                    let ca = controller.stateDir + "/ca.crt"
+                    let passphrase = try String(contentsOfFile: cluster.passphraseFile, encoding: .utf8).trimmed
+                    let curl = try await Netns.run(try lab.namespace("alice"), [
+                        try Tools.find("curl"), "-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert", ca,
+                        "--cert", oldCert, "--key", oldKey, "--pass", passphrase,
+                        "-X", "POST", "-H", "content-type: application/json", "-d", "{\"listenPort\": 7444}",
+                        "https://198.18.0.1:7443/v1/roster"], limit: 30)
+                    #expect(curl.stdout.hasSuffix("403") && curl.stdout.contains("unknown_certificate"), "curl with the old certificate: \(curl)")
+
+                    // ... and bob ends a TLS session made with it, saying why.
+                    let probe = try await Netns.run(try lab.namespace("alice"), [
+                        try Tools.openssl(), "s_client", "-connect", "198.18.0.3:7444", "-tls1_3", "-cert", oldCert, "-key", oldKey,
+                        "-pass", "file:\(cluster.passphraseFile)", "-CAfile", ca, "-ign_eof"], stdin: "", limit: 30)
+                    #expect((probe.stdout + probe.stderr).contains("not the one on the roster"), "s_client with the old certificate: \(probe)")
+                    #expect(first.notAfter > Date(), "the checks above ran while the old certificate was still unexpired")
+
+                    try await eventually("bob has renewed", limit: 60) {
+                        let b = try await Self.certificate(bob)
+                        guard b.renewals >= 1 else { throw NotYet("bob: \(b)") }
+                    }
+                    let result = try await series.value
+                    let loss = result.stdout.split(separator: "\n").first { $0.contains("packet loss") }.map(String.init) ?? "?"
+                    print("renewal under traffic: \(loss)")
+                    #expect(result.stdout.contains(" 0% packet loss"), "ping -i 0.2 across renewals: \(loss)")
+
+                    let now = try await Self.certificate(alice)
+                    #expect(now.fingerprint != first.fingerprint && now.failures == 0 && now.notAfter > first.notAfter)
+                    let newKey = try String(contentsOfFile: alice.stateDir + "/node.key", encoding: .utf8)
+                    #expect(newKey != (try String(contentsOfFile: oldKey, encoding: .utf8)), "the key was rotated, not only re-signed")
+                    #expect(!FileManager.default.fileExists(atPath: alice.stateDir + "/node.key.next"))
+                    let listing = try await controller.ctl.roster()
+                    #expect(listing.nodes.first { $0.name == "alice" }?.fingerprint == now.fingerprint,
+                            "the controller lists alice's current certificate")
+                    let aliceLog = String(alice.log.dropFirst(aliceLogStart)), bobLog = String(bob.log.dropFirst(bobLogStart))
+                    for (name, log) in [("alice", aliceLog), ("bob", bobLog)] {
+                        #expect(log.contains("certificate-renewed"), "\(name) logs its renewal")
+                        #expect(!log.contains("peer-down") && !log.contains("ping-failed"), "\(name) never saw its peer fail: \(log.suffix(2000))")
+                    }
+
+                    // Traffic still flows under the new certificates.
+                    let after = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", bobIP])
+                    #expect(after.succeeded, "\(after)")
+                }
+            }
+        }
+
+        @Test("a node whose certificate expired while it was stopped refuses to start and says it needs a new token")
+        func expiredWhileOffline() async throws {
+            var settings = ClusterSettings()
+            settings.controllerArguments = ["--cert-lifetime", Self.lifetime]
+            try await Cluster.with("expired", settings: settings) { cluster in
+                try await cluster.startController()
+                let alice = try await cluster.startNode("alice")
+                let notAfter = try await Self.certificate(alice).notAfter
+                try await cluster.stop(alice)
+                try await eventually("alice's certificate has expired", limit: 60) {
+                    guard Date() > notAfter.addingTimeInterval(1) else { throw NotYet("valid until \(notAfter)") }
+                }
+                let again = try cluster.launchNode("alice", token: nil)
+                let exit = try await again.process.waitForExit(limit: 30)
+                #expect(exit.normalExit && exit.code != 0, "\(exit)")
+                let log = again.log
+                #expect(log.contains("expired") && log.contains("needs a new token") && log.contains("--join-token"), "\(log)")
+                #expect(log.components(separatedBy: "needs a new token").count == 2, "said once: \(log)")
+            }
+        }
+    }
+}
+
+/// Copies of files a test wants to keep as they are now.
+struct TempFiles {
+    let directory: String
+
+    init(_ directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func copy(_ path: String, as name: String) throws -> String {
+        let target = directory + "/" + name
+        try FileManager.default.copyItem(atPath: path, toPath: target)
+        return target
+    }
+}
