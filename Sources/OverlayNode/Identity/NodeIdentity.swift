@@ -61,6 +61,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case needsToken(dir: String)
     case enrollmentRefused(String)
     case controllerUnreachable([String], String)
+    case controllerBusy(minutes: Int, String)
     case cannotCreateStateDirectory(String, String)
     case dnsNeedsTun
 
@@ -71,6 +72,9 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .needsToken(let d): return "\(d) holds no identity yet: give --join-token (from 'overlayctl token create' on the controller) for the first start"
         case .enrollmentRefused(let r): return "enrollment refused by the controller: \(r)"
         case .controllerUnreachable(let a, let r): return "cannot reach the controller at \(a.joined(separator: ", ")): \(r)"
+        case .controllerBusy(let m, let r):
+            return "the controller kept asking this node to enroll later for \(m) minutes (\(r)); start the node again later, "
+                + "or ask its operator to raise enroll-rate if many nodes enroll from this address"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
         case .dnsNeedsTun:
             return "dns-host = resolved registers the resolver on the TUN link, and this node has no TUN (--no-tun); "
