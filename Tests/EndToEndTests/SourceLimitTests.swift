@@ -66,5 +66,61 @@ extension EndToEnd {
                 try await cluster.waitActive(["alice", "bob", "carol"])
             }
         }
+
+        @Test("a node's peer listener: an address over peer-handshake-rate is closed before TLS, logged once; peers from elsewhere keep their mesh")
+        func handshakeRate() async throws {
+            try await Cluster.with("limits-handshake") { cluster in
+                try await cluster.startController()
+                let port = try freePort()
+                let alice = try await cluster.startNode("alice", port: port, extraArguments: ["--peer-handshake-rate", "5/10m"])
+                let bob = try await cluster.startNode("bob")
+                try await cluster.waitFullMesh([alice, bob])
+
+                let out = try await LimitProbes.run(LimitProbes.handshakes, ["127.0.0.2", "127.0.0.1", "\(port)", "12"])
+                let outcomes = out[0].split(separator: " ")
+                #expect(outcomes.prefix(5).allSatisfy { $0 == "answered" }, "five handshakes within the budget: \(outcomes)")
+                #expect(outcomes.dropFirst(5).allSatisfy { $0 == "refused" }, "the rest closed before any TLS: \(outcomes)")
+
+                try await cluster.waitFullMesh([alice, bob], pongsAfter: Date())
+                let metrics = try await MetricsTests.scrape(unixSocket: alice.socket)
+                #expect(metrics.value("overlayd_node_peer_connections_refused_total", ["reason": "handshake_rate"]) == 7)
+                #expect(metrics.value("overlayd_node_peer_connections_refused_total", ["reason": "source_limit"]) == 0)
+                #expect(try await metrics.promtoolProblems() == nil)
+                try await eventually("alice logs the refusal") {
+                    guard alice.log.contains("event=peer-handshake-limit") else { throw NotYet("no line yet") }
+                }
+                let lines = alice.log.split(separator: "\n").filter { $0.contains("event=peer-handshake-limit") }
+                #expect(lines.count == 1 && lines[0].contains("127.0.0.2"), "\(lines)")
+            }
+        }
+
+        @Test("a node's peer listener: an address with max-peer-connections-per-source open gets no more until one closes")
+        func connectionsPerSource() async throws {
+            try await Cluster.with("limits-conns") { cluster in
+                try await cluster.startController()
+                let port = try freePort()
+                let carol = try await cluster.startNode("carol", port: port, extraArguments: ["--max-peer-connections-per-source", "2"])
+
+                // carol has no peers: every connection it accepts is ours.
+                let held = try (0..<2).map { _ in try HeldConnection(from: "127.0.0.2", to: "127.0.0.1", port: port) }
+                defer { for c in held { c.close() } }
+                try await eventually("carol has taken both held connections") {
+                    let accepted = try await carol.ctl.nodeStatus().peerConnectionsAccepted
+                    guard accepted >= 2 else { throw NotYet("accepted \(accepted)") }
+                }
+                let out = try await LimitProbes.run(LimitProbes.handshakes, ["127.0.0.2", "127.0.0.1", "\(port)", "3"])
+                #expect(out[0] == "refused refused refused", "\(out)")
+                let other = try await LimitProbes.run(LimitProbes.handshakes, ["127.0.0.1", "127.0.0.1", "\(port)", "1"])
+                #expect(other[0] == "answered", "another address is served: \(other)")
+
+                for c in held { c.close() }
+                let freed = try await LimitProbes.run(LimitProbes.handshakes, ["127.0.0.2", "127.0.0.1", "\(port)", "1", "until-answered"])
+                #expect(freed[0] != "never", "a place is free again once the held connections close")
+
+                let metrics = try await MetricsTests.scrape(unixSocket: carol.socket)
+                #expect(metrics.value("overlayd_node_peer_connections_refused_total", ["reason": "source_limit"]) ?? 0 >= 3)
+                #expect(metrics.value("overlayd_node_peer_connections_refused_total", ["reason": "handshake_rate"]) == 0)
+            }
+        }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 @testable import OverlayController
+@testable import OverlayNode
 import OverlayCore
 import Testing
 
-/// The per-source limit settings of the controller: documented defaults, values
+/// The per-source limit settings of both daemons: documented defaults, values
 /// from a config file, and mistakes named with their setting.
 @Suite struct LimitSettingsTests {
     func write(_ text: String) throws -> String {
@@ -44,6 +45,31 @@ import Testing
             Issue.record("\(line) was accepted")
         } catch let ConfigError.invalidValue(p, k, _) {
             #expect(p == path && k == key)
+        }
+    }
+
+    @Test("node defaults: 20 handshakes a second and 256 connections per address on the peer listener")
+    func nodeDefaults() throws {
+        var flags = NodeConfiguration.Overrides()
+        flags.name = "alice"
+        let c = try NodeConfiguration.resolve(flags: flags, configFile: nil)
+        #expect(c.peerHandshakeRate == RateLimit(20, per: 1))
+        #expect(c.maxPeerConnectionsPerSource == 256)
+    }
+
+    @Test("node limits from its config file, and a mistake named")
+    func nodeFromFile() throws {
+        let path = try write("name = \"alice\"\npeer-handshake-rate = \"5/s\"\nmax-peer-connections-per-source = 8\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = try NodeConfiguration.resolve(flags: .init(), configFile: path)
+        #expect(c.peerHandshakeRate == RateLimit(5, per: 1))
+        #expect(c.maxPeerConnectionsPerSource == 8)
+
+        let bad = try write("name = \"alice\"\npeer-handshake-rate = \"20\"\n")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        #expect(throws: ConfigError.invalidValue(path: bad, key: "peer-handshake-rate",
+                                                 reason: "'20' is not a rate: write a positive count, '/' and a period, e.g. 30/min, 20/s, 100/10m")) {
+            try NodeConfiguration.resolve(flags: .init(), configFile: bad)
         }
     }
 }

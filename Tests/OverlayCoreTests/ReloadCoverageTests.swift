@@ -20,10 +20,10 @@ struct ReloadCoverageTests {
         "report-rtt-floor": "20ms", "log-level": "debug", "metrics-listen": "127.0.0.1:9100",
         "tun": "ovl7", "mtu": "1380", "data-listen": "127.0.0.1:7003", "tun-queues": "3", "rekey-interval": "5m",
         "dns": "off", "dns-port": "5353", "dns-loopback": "127.0.0.9", "dns-host": "hosts", "dns-search": "true",
-        "hosts-file": "/tmp/hosts",
+        "hosts-file": "/tmp/hosts", "peer-handshake-rate": "5/s", "max-peer-connections-per-source": "16",
     ]
     /// Node keys a config file gives as integers.
-    static let nodeIntegers: Set<String> = ["mtu", "tun-queues", "dns-port"]
+    static let nodeIntegers: Set<String> = ["mtu", "tun-queues", "dns-port", "max-peer-connections-per-source"]
     /// Node keys a config file gives as booleans.
     static let nodeBooleans: Set<String> = ["dns-search"]
     static let controllerChanged: [String: String] = [

@@ -52,7 +52,10 @@ public final class NodeDaemon: Service {
         let dataKeys = DataKeysBox()
         let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port,
                                                    adopting: try context.sockets.take(ActivatedSockets.peer, unix: false),
-                                                   context: serverContext, roster: roster, dataKeys: dataKeys, group: group, logger: logger)
+                                                   context: serverContext, roster: roster, dataKeys: dataKeys,
+                                                   limits: PeerListenerLimits(handshakeRate: c.peerHandshakeRate,
+                                                                              connectionsPerSource: c.maxPeerConnectionsPerSource),
+                                                   group: group, logger: logger)
         let dataPlane: DataPlane?
         do {
             dataPlane = try startDataPlane(identity: identity, listenPort: listener.port)
@@ -85,7 +88,7 @@ public final class NodeDaemon: Service {
         let poller = rosterPoller
         let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }
         let dnsMetrics = names.map { _ in DNSMetrics() }
-        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + PeerListenerMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
                                         + (names == nil ? [] : DNSMetrics.definitions)) {
             [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())
