@@ -177,17 +177,18 @@ let package = Package(
         .testTarget(
             name: "OverlayControllerTests",
             dependencies: [
-                "OverlayController", "OverlayTLS", "OverlayCore", "OverlayProtocol",
+                "OverlayController", "OverlayTLS", "OverlayCore", "OverlayProtocol", "OverlayHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "OverlayCoreTests",
             dependencies: ["OverlayCore", "OverlayProtocol", "OverlayNode", "OverlayController", "OverlayTLS",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -22,7 +22,9 @@ final class ControllerProcess: @unchecked Sendable {
         socket = directory + "/c.sock"
         process.executableURL = URL(fileURLWithPath: binDirectory + "/overlayd-controller")
         process.arguments = ["--state-dir", directory + "/state", "--listen", "127.0.0.1:\(port)", "--socket", socket,
-                             "--passphrase-file", pass, "--active-timeout", activeTimeout, "--log-level", "error"]
+                             "--passphrase-file", pass, "--active-timeout", activeTimeout, "--log-level", "error",
+                             // The whole fleet enrolls and holds its connections from 127.0.0.1: no per-source limit may slow it.
+                             "--enroll-rate", "1000000/min", "--max-connections-per-source", "32768"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()

@@ -36,9 +36,9 @@ public final class HTTPServer: Sendable {
     /// on `socket`, a listening socket systemd passed (socket activation).
     public static func bind(host: String, port: Int, adopting socket: CInt? = nil, tls: TLSContextBox,
                             policy: PeerPolicy = .anyCertifiedPeer, router: HTTPRouter, group: any EventLoopGroup,
-                            logger: Logger) async throws -> HTTPServer {
-        let connections = ConnectionRegistry(limit: maxConnections)
-        let server = bootstrap(group: group, router: router, logger: logger, connections: connections) { channel in
+                            logger: Logger, limits: HTTPServerLimits = HTTPServerLimits()) async throws -> HTTPServer {
+        let connections = registry(limits)
+        let server = bootstrap(group: group, router: router, logger: logger, connections: connections, limits: limits) { channel in
             try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls.current, policy: policy))
         }
         let channel = try await (socket.map { server.withBoundSocket($0) } ?? server.bind(host: host, port: port)).get()
@@ -49,8 +49,9 @@ public final class HTTPServer: Sendable {
     /// and public by design (the `/metrics` scrape listener, the status page).
     public static func bind(plainHost host: String, port: Int, router: HTTPRouter, group: any EventLoopGroup,
                             logger: Logger) async throws -> HTTPServer {
-        let connections = ConnectionRegistry(limit: maxConnections)
-        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+        let limits = HTTPServerLimits()
+        let connections = registry(limits)
+        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections, limits: limits) { _ in }
             .bind(host: host, port: port).get()
         return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
     }
@@ -60,24 +61,31 @@ public final class HTTPServer: Sendable {
     /// file alone on shutdown: it belongs to the .socket unit.
     public static func bind(unixSocket path: String, adopting socket: CInt? = nil, router: HTTPRouter,
                             group: any EventLoopGroup, logger: Logger) async throws -> HTTPServer {
+        let limits = HTTPServerLimits()
         if let socket {
-            let connections = ConnectionRegistry(limit: maxConnections)
-            let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+            let connections = registry(limits)
+            let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections, limits: limits) { _ in }
                 .withBoundSocket(socket).get()
             return HTTPServer(serverChannel: channel, connections: connections, socketPath: nil, logger: logger)
         }
         try UnixSocketPath.prepare(path)
-        let connections = ConnectionRegistry(limit: maxConnections)
-        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections) { _ in }
+        let connections = registry(limits)
+        let channel = try await bootstrap(group: group, router: router, logger: logger, connections: connections, limits: limits) { _ in }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
         chmod(path, 0o660)
         return HTTPServer(serverChannel: channel, connections: connections, socketPath: path, logger: logger)
     }
 
+    private static func registry(_ limits: HTTPServerLimits) -> ConnectionRegistry {
+        ConnectionRegistry(limit: maxConnections, perSourceLimit: limits.connectionsPerSource,
+                           perSourceSetting: limits.connectionsPerSourceSetting) { limits.events(.connectionRefused($0)) }
+    }
+
     private static func bootstrap(group: any EventLoopGroup, router: HTTPRouter, logger: Logger,
-                                  connections: ConnectionRegistry,
+                                  connections: ConnectionRegistry, limits: HTTPServerLimits,
                                   below: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
-        ServerBootstrap(group: group)
+        let timeouts = RequestTimeoutLog(timeout: limits.requestReadTimeout, events: limits.events, logger: logger)
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -85,6 +93,9 @@ public final class HTTPServer: Sendable {
                 connections.admit(channel, logger: logger).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
+                    try channel.pipeline.syncOperations.addHandler(RequestDeadline(timeout: limits.requestReadTimeout) {
+                        timeouts.expired($0.channel.remoteAddress)
+                    })
                     try below(channel)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))

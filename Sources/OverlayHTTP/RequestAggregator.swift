@@ -4,7 +4,8 @@ import OverlayProtocol
 
 /// Collects head and body into one request and caps the body: anything over
 /// `maxBodyBytes` gets a 413 JSON error and the connection is closed, so an
-/// oversized upload costs at most the cap in memory.
+/// oversized upload costs at most the cap in memory. Tells `RequestDeadline`
+/// when a whole request is in.
 final class RequestAggregator: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = AggregatedRequest
@@ -40,6 +41,7 @@ final class RequestAggregator: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard !discarding, let h = head else { return }
             head = nil
+            context.triggerUserOutboundEvent(RequestReceived(), promise: nil)
             context.fireChannelRead(wrapInboundOut(AggregatedRequest(head: h, body: body)))
             body = []
         }

@@ -6,7 +6,7 @@ import OverlayProtocol
 
 /// Hands each whole request to the router off the event loop and writes the
 /// answer back in order. Learns the verified peer from the TLS handler's
-/// event, and logs every 4xx/5xx and every refused handshake with who it was.
+/// event, and logs every 4xx/5xx (but 429) and every refused handshake with who it was.
 final class RequestDispatcher: ChannelInboundHandler {
     typealias InboundIn = RequestAggregator.AggregatedRequest
     typealias OutboundOut = HTTPServerResponsePart
@@ -42,7 +42,8 @@ final class RequestDispatcher: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         Task {
             let response = await router.handle(request)
-            if response.status.code >= 400 {
+            // A 429's limiter writes its own lines, a few per address and minute, not one per request.
+            if response.status.code >= 400, response.status != .tooManyRequests {
                 let message = (try? OverlayJSON.decoder().decode(APIError.self, from: .init(response.body)))?.message ?? ""
                 logRefused(logger, method: request.method.rawValue, path: request.path, status: response.status,
                            peer: request.peer, address: request.remoteAddress, error: message)

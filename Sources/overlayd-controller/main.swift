@@ -65,6 +65,15 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("status-listen"), help: ArgumentHelp("Serve the read-only status page (plain HTTP, no login) on this address; keep it on loopback or behind an authenticating proxy. (default: off)", valueName: "addr:port"))
     var statusListen: String?
 
+    @Option(name: .customLong("enroll-rate"), help: ArgumentHelp("Per source address: nonce requests, and enrollment requests, each; over it a client gets 429 with Retry-After. (default: \(ControllerConfiguration.defaultEnrollRate))", valueName: "n/period"))
+    var enrollRate: String?
+
+    @Option(name: .customLong("max-connections-per-source"), help: ArgumentHelp("Open connections to the TLS API from one source address; more are closed at once. (default: \(ControllerConfiguration.defaultMaxConnectionsPerSource))", valueName: "n"))
+    var maxConnectionsPerSource: Int?
+
+    @Option(name: .customLong("request-read-timeout"), help: ArgumentHelp("A TLS API client must send a whole request (headers and body) within this long, or it is disconnected. (default: \(DurationParser.format(ControllerConfiguration.defaultRequestReadTimeout)))", valueName: "duration"))
+    var requestReadTimeout: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -82,6 +91,9 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.metricsListen = metricsListen
         flags.statusListen = statusListen
         flags.domain = domain
+        flags.enrollRate = enrollRate
+        flags.maxConnectionsPerSource = maxConnectionsPerSource
+        flags.requestReadTimeout = requestReadTimeout
         let (configFile, settings) = (config, flags)
         do {
             try await DaemonLauncher.run(program: "overlayd-controller",

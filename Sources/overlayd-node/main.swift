@@ -123,6 +123,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("hosts-file"), help: ArgumentHelp("The hosts file the node keeps its block in when systemd-resolved does not run. (default: /etc/hosts)", valueName: "path"))
     var hostsFile: String?
 
+    @Option(name: .customLong("peer-handshake-rate"), help: ArgumentHelp("New peer connections (each a TLS handshake) per source address; more are closed before the handshake. (default: \(NodeConfiguration.defaultPeerHandshakeRate))", valueName: "n/period"))
+    var peerHandshakeRate: String?
+
+    @Option(name: .customLong("max-peer-connections-per-source"), help: ArgumentHelp("Open peer connections from one source address; more are closed at once. (default: \(NodeConfiguration.defaultMaxPeerConnectionsPerSource))", valueName: "n"))
+    var maxPeerConnectionsPerSource: Int?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -155,6 +161,8 @@ struct NodeCommand: AsyncParsableCommand {
         flags.dnsHost = dnsHost
         flags.dnsSearch = dnsSearch ? true : nil
         flags.hostsFile = hostsFile
+        flags.peerHandshakeRate = peerHandshakeRate
+        flags.maxPeerConnectionsPerSource = maxPeerConnectionsPerSource
         let (configFile, settings) = (config, flags)
         do {
             try await DaemonLauncher.run(program: "overlayd-node",

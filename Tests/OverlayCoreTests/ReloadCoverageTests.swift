@@ -20,18 +20,20 @@ struct ReloadCoverageTests {
         "report-rtt-floor": "20ms", "log-level": "debug", "metrics-listen": "127.0.0.1:9100",
         "tun": "ovl7", "mtu": "1380", "data-listen": "127.0.0.1:7003", "tun-queues": "3", "rekey-interval": "5m",
         "dns": "off", "dns-port": "5353", "dns-loopback": "127.0.0.9", "dns-host": "hosts", "dns-search": "true",
-        "hosts-file": "/tmp/hosts",
+        "hosts-file": "/tmp/hosts", "peer-handshake-rate": "5/s", "max-peer-connections-per-source": "16",
     ]
     /// Node keys a config file gives as integers.
-    static let nodeIntegers: Set<String> = ["mtu", "tun-queues", "dns-port"]
+    static let nodeIntegers: Set<String> = ["mtu", "tun-queues", "dns-port", "max-peer-connections-per-source"]
     /// Node keys a config file gives as booleans.
     static let nodeBooleans: Set<String> = ["dns-search"]
     static let controllerChanged: [String: String] = [
         "state-dir": "/tmp/x", "listen": "127.0.0.1:7000", "advertise": "127.0.0.1:7001", "socket": "/tmp/x.sock",
         "network": "100.96.0.0/16", "active-timeout": "45s", "passphrase-file": "/tmp/p", "cert-lifetime": "30d",
         "log-level": "debug", "metrics-listen": "127.0.0.1:9100", "status-listen": "127.0.0.1:8080",
-        "domain": "corp.internal",
+        "domain": "corp.internal", "enroll-rate": "10/min", "max-connections-per-source": "64", "request-read-timeout": "30s",
     ]
+    /// Controller keys a config file gives as integers.
+    static let controllerIntegers: Set<String> = ["max-connections-per-source"]
 
     /// Overrides as a config file would give them; `lists` are keys whose value is a list.
     static func decode<T: Decodable>(_ type: T.Type, _ values: [String: String], lists: Set<String> = [],
@@ -69,7 +71,8 @@ struct ReloadCoverageTests {
     func controllerSetting(_ key: String) throws {
         let value = try #require(Self.controllerChanged[key], "ReloadCoverageTests has no changed value for the controller's '\(key)'")
         let old = try ControllerConfiguration.resolve(flags: ControllerConfiguration.Overrides(), configFile: nil)
-        let new = try ControllerConfiguration.resolve(flags: Self.decode(ControllerConfiguration.Overrides.self, [key: value], lists: ["advertise"]),
+        let new = try ControllerConfiguration.resolve(flags: Self.decode(ControllerConfiguration.Overrides.self, [key: value], lists: ["advertise"],
+                                                                         integers: Self.controllerIntegers),
                                                       configFile: nil)
         let report = ControllerDaemon.compare(old, new)
         let named = report.applied.map { String($0.prefix { $0 != "=" }) } + report.needRestart

@@ -7,15 +7,18 @@ import OverlayProtocol
 import OverlayTLS
 
 /// The controller's TLS API (`/v1/...`), what nodes and operators with a
-/// node certificate talk to. Enrollment needs no client certificate; every
-/// other endpoint needs a registered node's current one.
+/// node certificate talk to. Enrollment needs no client certificate, so its
+/// two endpoints are rate-limited per address; every other endpoint needs a
+/// registered node's current one.
 enum NetworkAPI {
-    static func router(enrollment: EnrollmentService, renewal: RenewalService, nonces: NonceStore, roster: Roster, mesh: MeshService,
+    static func router(enrollment: EnrollmentService, renewal: RenewalService, nonces: NonceStore, limiter: EnrollmentLimiter,
+                       roster: Roster, mesh: MeshService,
                        logger: Logger) -> HTTPRouter {
         var r = HTTPRouter()
         r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
 
-        r.on(.POST, "/v1/enroll/nonce") { _, _ throws(HTTPResponse) in
+        r.on(.POST, "/v1/enroll/nonce") { request, _ throws(HTTPResponse) in
+            try limiter.check(request, .nonce)
             guard let nonce = nonces.issue() else {
                 throw .error(.serviceUnavailable, "too_many_enrollments",
                              "too many enrollments in progress (\(nonces.capacity) nonces outstanding); retry in a minute")
@@ -24,6 +27,7 @@ enum NetworkAPI {
         }
 
         r.on(.POST, "/v1/enroll") { request, _ throws(HTTPResponse) in
+            try limiter.check(request, .enroll)
             let body: EnrollRequest
             do throws(HTTPResponse) { body = try request.decode(EnrollRequest.self) } catch {
                 ControllerMetrics.enrollmentRefused("malformed_request")

@@ -21,6 +21,21 @@ public struct ControllerConfiguration: Sendable {
     public var statusListen: HostPort?
     /// The DNS domain of the network's names, sent in the roster: every node answers `NAME.domain`.
     public var domain: String
+    /// Per source address: nonce requests, and enrollment requests, each (`/v1/enroll/nonce`, `/v1/enroll`).
+    public var enrollRate: RateLimit
+    /// Open connections to the TLS API from one source address.
+    public var maxConnectionsPerSource: Int
+    /// Seconds a client has to send a whole request on the TLS API (slow-loris).
+    public var requestReadTimeout: TimeInterval
+
+    /// A token guesser gets 30 guesses a minute from one address; a node
+    /// needs one of each request, and 100 nodes behind one NAT are all in
+    /// within about 4 minutes, retrying on 429 by themselves.
+    public static let defaultEnrollRate = RateLimit(30, per: 60)
+    /// Each node keeps one connection: room for 1000 nodes behind one NAT,
+    /// while one address can hold at most 1/32 of the listener's 32 768.
+    public static let defaultMaxConnectionsPerSource = 1024
+    public static let defaultRequestReadTimeout: TimeInterval = 10
 
     public static let defaultNetwork = "100.64.0.0/16"
     public static let defaultListen = "0.0.0.0:7443"
@@ -41,6 +56,9 @@ public struct ControllerConfiguration: Sendable {
         public var metricsListen: String?
         public var statusListen: String?
         public var domain: String?
+        public var enrollRate: String?
+        public var maxConnectionsPerSource: Int?
+        public var requestReadTimeout: String?
 
         public init() {}
 
@@ -48,6 +66,8 @@ public struct ControllerConfiguration: Sendable {
             case stateDir = "state-dir", listen, advertise, socket, network, activeTimeout = "active-timeout"
             case passphraseFile = "passphrase-file", certificateValidity = "cert-lifetime", logLevel = "log-level"
             case metricsListen = "metrics-listen", statusListen = "status-listen", domain
+            case enrollRate = "enroll-rate", maxConnectionsPerSource = "max-connections-per-source"
+            case requestReadTimeout = "request-read-timeout"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -67,6 +87,9 @@ public struct ControllerConfiguration: Sendable {
             if let v = metricsListen { r.metricsListen = v }
             if let v = statusListen { r.statusListen = v }
             if let v = domain { r.domain = v }
+            if let v = enrollRate { r.enrollRate = v }
+            if let v = maxConnectionsPerSource { r.maxConnectionsPerSource = v }
+            if let v = requestReadTimeout { r.requestReadTimeout = v }
             return r
         }
     }
@@ -98,7 +121,8 @@ public struct ControllerConfiguration: Sendable {
             let wildcard = ["0.0.0.0", "::", "*"].contains(listen.host)
             advertise = [wildcard ? HostPort(host: ProcessInfo.processInfo.hostName, port: listen.port) : listen]
         }
-        let level = try LogLevelSetting.parse(merged.logLevel, source: configFile ?? "command line")
+        let source = configFile ?? "command line"
+        let level = try LogLevelSetting.parse(merged.logLevel, source: source)
         return ControllerConfiguration(
             stateDirectory: merged.stateDir ?? defaultStateDirectory,
             listen: listen,
@@ -111,6 +135,11 @@ public struct ControllerConfiguration: Sendable {
             logLevel: level,
             metricsListen: try merged.metricsListen.map { try HostPort(parsing: $0) },
             statusListen: try merged.statusListen.map { try HostPort(parsing: $0) },
-            domain: try NetworkDomain.canonical(merged.domain ?? NetworkDomain.defaultDomain, source: configFile ?? "command line"))
+            domain: try NetworkDomain.canonical(merged.domain ?? NetworkDomain.defaultDomain, source: source),
+            enrollRate: try LimitSetting.rate(merged.enrollRate, default: defaultEnrollRate, key: "enroll-rate", source: source),
+            maxConnectionsPerSource: try LimitSetting.count(merged.maxConnectionsPerSource, default: defaultMaxConnectionsPerSource,
+                                                            range: 1...32_768, key: "max-connections-per-source", source: source),
+            requestReadTimeout: try LimitSetting.duration(merged.requestReadTimeout, default: defaultRequestReadTimeout, range: 1...300,
+                                                          key: "request-read-timeout", source: source))
     }
 }

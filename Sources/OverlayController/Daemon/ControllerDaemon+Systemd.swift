@@ -38,6 +38,9 @@ extension ControllerDaemon: ManagedDaemon {
         report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
         report.atStart("status-listen", old.statusListen?.description, new.statusListen?.description)
         report.atStart("domain", old.domain, new.domain)
+        report.atStart("enroll-rate", old.enrollRate.description, new.enrollRate.description)
+        report.atStart("max-connections-per-source", old.maxConnectionsPerSource, new.maxConnectionsPerSource)
+        report.atStart("request-read-timeout", old.requestReadTimeout, new.requestReadTimeout)
         return report
     }
 }

@@ -57,11 +57,16 @@ public final class ControllerDaemon: Service {
             meshStats.export { mesh.stats }
         }
 
-        var apiRouter = NetworkAPI.router(enrollment: enrollment, renewal: nodeRenewal, nonces: nonces, roster: roster, mesh: mesh, logger: logger)
+        let limiter = EnrollmentLimiter(rate: c.enrollRate, logger: logger)
+        var apiRouter = NetworkAPI.router(enrollment: enrollment, renewal: nodeRenewal, nonces: nonces, limiter: limiter, roster: roster,
+                                          mesh: mesh, logger: logger)
         apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
+        let limits = HTTPServerLimits(connectionsPerSource: c.maxConnectionsPerSource,
+                                      requestReadTimeout: .nanoseconds(Int64(c.requestReadTimeout * 1e9)),
+                                      connectionsPerSourceSetting: "max-connections-per-source", events: ControllerMetrics.apiServerEvent)
         let api = try await HTTPServer.bind(host: c.listen.host, port: c.listen.port,
                                             adopting: try context.sockets.take(ActivatedSockets.api, unix: false), tls: network.serverContext,
-                                            router: apiRouter, group: group, logger: logger)
+                                            router: apiRouter, group: group, logger: logger, limits: limits)
         var controlRouter = ControlAPI.router(.init(
             configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
             roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics))

@@ -14,6 +14,9 @@ public enum ControllerMetrics {
     static let nodes = "overlayd_controller_nodes"
     static let brokenPairs = "overlayd_controller_mesh_broken_pairs"
     static let requestDuration = "overlayd_controller_request_duration_seconds"
+    static let rateLimited = "overlayd_controller_rate_limited_total"
+    static let connectionsRefused = "overlayd_controller_connections_refused_total"
+    static let requestTimeouts = "overlayd_controller_request_timeouts_total"
 
     public static let definitions: [MetricDefinition] = [
         .init(enrollments, .counter, labels: ["result", "reason"],
@@ -28,6 +31,12 @@ public enum ControllerMetrics {
               help: "Ordered node pairs (A to B) whose last report from A says B is down."),
         .init(requestDuration, .histogram, labels: ["listener", "method", "route"],
               help: "Time to answer a request, by listener (api, control), method and route pattern."),
+        .init(rateLimited, .counter, labels: ["route"],
+              help: "Requests answered 429 because their source address was over its enroll-rate, by route."),
+        .init(connectionsRefused, .counter, labels: ["reason"],
+              help: "TLS API connections closed at once: source_limit (max-connections-per-source) or listener_limit (all slots taken)."),
+        .init(requestTimeouts, .counter,
+              help: "TLS API connections closed because a whole request did not arrive within request-read-timeout."),
     ]
 
     /// The series that exist from the start, at zero, so a rate() has a baseline.
@@ -38,6 +47,21 @@ public enum ControllerMetrics {
         _ = Counter(label: rosterRequests, dimensions: [("answer", "full")])
         _ = Counter(label: rosterRequests, dimensions: [("answer", "unchanged")])
         Gauge(label: brokenPairs).record(0)
+        for route in EnrollmentLimiter.Route.allCases { _ = Counter(label: rateLimited, dimensions: [("route", route.rawValue)]) }
+        for reason in ConnectionRegistry.Refusal.allCases { _ = Counter(label: connectionsRefused, dimensions: [("reason", reason.rawValue)]) }
+        _ = Counter(label: requestTimeouts)
+    }
+
+    static func rateLimited(route: String) {
+        Counter(label: rateLimited, dimensions: [("route", route)]).increment()
+    }
+
+    /// For the TLS API's `HTTPServerLimits.events`.
+    static func apiServerEvent(_ event: HTTPServerEvent) {
+        switch event {
+        case .connectionRefused(let reason): Counter(label: connectionsRefused, dimensions: [("reason", reason.rawValue)]).increment()
+        case .requestTimedOut: Counter(label: requestTimeouts).increment()
+        }
     }
 
     static func enrolled() {

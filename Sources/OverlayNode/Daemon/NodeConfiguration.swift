@@ -28,8 +28,18 @@ public struct NodeConfiguration: Sendable {
     public var dataPlane: DataPlaneSettings?
     /// The resolver for `NAME.domain`; nil with `--dns off`.
     public var dns: DNSSettings?
+    /// New connections to the peer listener (each a TLS handshake) per source address.
+    public var peerHandshakeRate: RateLimit
+    /// Open connections to the peer listener from one source address.
+    public var maxPeerConnectionsPerSource: Int
 
     public static let defaultListen = "0.0.0.0:7444"
+    /// A peer opens a connection per rekey (2 min) or, with per-round, per PING round:
+    /// 20/s leaves room for dozens of peers behind one NAT starting at once.
+    public static let defaultPeerHandshakeRate = RateLimit(20, per: 1)
+    /// A peer holds one connection (two for a moment while it rekeys): room for
+    /// a hundred peers behind one NAT, while one address holds at most 1/32 of the 8192.
+    public static let defaultMaxPeerConnectionsPerSource = 256
 
     public struct Overrides: Sendable, Decodable {
         public var name: String?
@@ -59,6 +69,8 @@ public struct NodeConfiguration: Sendable {
         public var dnsHost: String?
         public var dnsSearch: Bool?
         public var hostsFile: String?
+        public var peerHandshakeRate: String?
+        public var maxPeerConnectionsPerSource: Int?
 
         public init() {}
 
@@ -71,6 +83,7 @@ public struct NodeConfiguration: Sendable {
             case tun, mtu, dataListen = "data-listen", tunQueues = "tun-queues", rekeyInterval = "rekey-interval"
             case dns, dnsPort = "dns-port", dnsLoopback = "dns-loopback", dnsHost = "dns-host", dnsSearch = "dns-search"
             case hostsFile = "hosts-file"
+            case peerHandshakeRate = "peer-handshake-rate", maxPeerConnectionsPerSource = "max-peer-connections-per-source"
         }
 
         public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -104,6 +117,8 @@ public struct NodeConfiguration: Sendable {
             if let v = dnsHost { r.dnsHost = v }
             if let v = dnsSearch { r.dnsSearch = v }
             if let v = hostsFile { r.hostsFile = v }
+            if let v = peerHandshakeRate { r.peerHandshakeRate = v }
+            if let v = maxPeerConnectionsPerSource { r.maxPeerConnectionsPerSource = v }
             return r
         }
     }
@@ -150,6 +165,11 @@ public struct NodeConfiguration: Sendable {
             logLevel: level,
             metricsListen: try m.metricsListen.map { try HostPort(parsing: $0) },
             dataPlane: try DataPlaneSettings.resolve(m, source: configFile ?? "command line"),
-            dns: try DNSSettings.resolve(m, source: configFile ?? "command line"))
+            dns: try DNSSettings.resolve(m, source: configFile ?? "command line"),
+            peerHandshakeRate: try LimitSetting.rate(m.peerHandshakeRate, default: defaultPeerHandshakeRate, key: "peer-handshake-rate",
+                                                     source: configFile ?? "command line"),
+            maxPeerConnectionsPerSource: try LimitSetting.count(m.maxPeerConnectionsPerSource, default: defaultMaxPeerConnectionsPerSource,
+                                                                range: 1...PeerListener.maxConnections, key: "max-peer-connections-per-source",
+                                                                source: configFile ?? "command line"))
     }
 }

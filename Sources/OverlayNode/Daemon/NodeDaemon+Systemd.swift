@@ -40,6 +40,8 @@ extension NodeDaemon: ManagedDaemon {
         report.atStart("passphrase-file", old.passphraseFile, new.passphraseFile)
         report.atStart("peer-connections", old.peerConnections, new.peerConnections)
         report.atStart("metrics-listen", old.metricsListen?.description, new.metricsListen?.description)
+        report.atStart("peer-handshake-rate", old.peerHandshakeRate.description, new.peerHandshakeRate.description)
+        report.atStart("max-peer-connections-per-source", old.maxPeerConnectionsPerSource, new.maxPeerConnectionsPerSource)
         let (a, b) = (old.dataPlane, new.dataPlane)
         report.atStart("tun", a?.interface ?? "off", b?.interface ?? "off")
         report.atStart("mtu", a?.mtu, b?.mtu)

@@ -52,6 +52,8 @@ public final class NodeDaemon: Service {
         let listener = try await PeerListener.bind(host: c.listen.host, port: c.listen.port,
                                                    adopting: try context.sockets.take(ActivatedSockets.peer, unix: false),
                                                    context: contexts.server, roster: roster, dataKeys: dataKeys, refresher: refresher,
+                                                   limits: PeerListenerLimits(handshakeRate: c.peerHandshakeRate,
+                                                                              connectionsPerSource: c.maxPeerConnectionsPerSource),
                                                    group: group, logger: logger)
         let dataPlane: DataPlane?
         do {
@@ -89,7 +91,8 @@ public final class NodeDaemon: Service {
         let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }
         let dnsMetrics = names.map { _ in DNSMetrics() }
         let certificateMetrics = CertificateMetrics()
-        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + CertificateMetrics.definitions + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
+        let metrics = MetricsExposition(definitions: NodeMetrics.definitions + CertificateMetrics.definitions + PeerListenerMetrics.definitions
+                                        + (dataPlane == nil ? [] : DataPlaneMetrics.definitions)
                                         + (names == nil ? [] : DNSMetrics.definitions)) {
             [metrics = scheduler.metrics] in
             metrics.refresh(roster: roster.snapshot, peers: book.statuses())

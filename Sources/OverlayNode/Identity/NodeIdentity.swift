@@ -64,6 +64,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case needsToken(dir: String)
     case enrollmentRefused(String)
     case controllerUnreachable([String], String)
+    case controllerBusy(minutes: Int, String)
     case cannotCreateStateDirectory(String, String)
     case dnsNeedsTun
     case certificateExpired(name: String, notAfter: Date, dir: String)
@@ -75,6 +76,9 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .needsToken(let d): return "\(d) holds no identity yet: give --join-token (from 'overlayctl token create' on the controller) for the first start"
         case .enrollmentRefused(let r): return "enrollment refused by the controller: \(r)"
         case .controllerUnreachable(let a, let r): return "cannot reach the controller at \(a.joined(separator: ", ")): \(r)"
+        case .controllerBusy(let m, let r):
+            return "the controller kept asking this node to enroll later for \(m) minutes (\(r)); start the node again later, "
+                + "or ask its operator to raise enroll-rate if many nodes enroll from this address"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
         case .certificateExpired(let name, let notAfter, let dir):
             return "the certificate of node \(name) expired at \(ISO8601DateFormatter().string(from: notAfter)) while the node could not renew it "

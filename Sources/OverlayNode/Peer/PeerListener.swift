@@ -5,8 +5,9 @@ import OverlayCore
 import OverlayProtocol
 import OverlayTLS
 
-/// Where peers reach this node: mutual TLS (certificates from the network CA
-/// only), then the frame codec, then the responder that checks the roster.
+/// Where peers reach this node: per-source limits first (handshakes per
+/// second, open connections), then mutual TLS (certificates from the network
+/// CA only), then the frame codec, then the responder that checks the roster.
 struct PeerListener: Sendable {
     let channel: any Channel
     private let connections: ConnectionRegistry
@@ -17,9 +18,14 @@ struct PeerListener: Sendable {
 
     /// Listens on `host:port`, or on `socket` when systemd passed one (socket activation).
     static func bind(host: String, port: Int, adopting socket: CInt? = nil, context: TLSContextBox, roster: RosterCache,
-                     dataKeys: DataKeysBox = DataKeysBox(), refresher: RosterRefresher? = nil, group: any EventLoopGroup,
-                     logger: Logger) async throws -> PeerListener {
-        let connections = ConnectionRegistry(limit: maxConnections)
+                     dataKeys: DataKeysBox = DataKeysBox(), refresher: RosterRefresher? = nil, limits: PeerListenerLimits = PeerListenerLimits(),
+                     group: any EventLoopGroup, logger: Logger) async throws -> PeerListener {
+        PeerListenerMetrics.prime()
+        let connections = ConnectionRegistry(limit: maxConnections, perSourceLimit: limits.connectionsPerSource,
+                                             perSourceSetting: "max-peer-connections-per-source") {
+            PeerListenerMetrics.count(.init($0))
+        }
+        let admission = PeerAdmission(rate: limits.handshakeRate, logger: logger)
         let accepted = EventCounter()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -27,6 +33,9 @@ struct PeerListener: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 accepted.increment()
+                guard admission.admit(channel) else {
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+                }
                 return connections.admit(channel, logger: logger).flatMapThrowing {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(TLSHandler(context: context.current))
