@@ -59,7 +59,29 @@ test: deps check-units
 	$(SWIFT) build --build-tests
 	@[ "$$(id -u)" = 0 ] || echo "make test: not root, so the data-plane tests (network namespaces, TUN interfaces) and the other namespace tests are SKIPPED; run make test as root (as CI does) to run them"
 	$(SWIFT) test --skip-build
+	$(MAKE) test-sanitize SANITIZERS=address
 	$(MAKE) systemd-test
+
+# The suites that run in-process (OpenSSL through OverlayTLS, the data plane, the
+# resolver, the core) under AddressSanitizer with LeakSanitizer, and under
+# ThreadSanitizer; each sanitizer builds into its own .build-NAME. `make test` runs
+# the address pass. Suppressions (third-party code only, each with its reason) are
+# in Tests/Sanitizers/.
+SANITIZERS      ?= address thread
+SANITIZE_SUITES ?= OverlayTLSTests|OverlayDataPlaneTests|OverlayCoreTests|OverlayDNSTests
+SANITIZER_ENV    = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+                   LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp:print_suppressions=0 \
+                   TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp:halt_on_error=1
+
+.PHONY: test-sanitize
+test-sanitize: deps
+	@for s in $(SANITIZERS); do \
+	  echo "test-sanitize: building with -sanitize=$$s into .build-$$s"; \
+	  $(SWIFT) build --build-tests --sanitize=$$s --scratch-path .build-$$s || exit 1; \
+	  echo "test-sanitize: $(SANITIZE_SUITES) under $$s"; \
+	  $(SANITIZER_ENV) $(SWIFT) test --skip-build --sanitize=$$s --scratch-path .build-$$s --filter '$(SANITIZE_SUITES)' \
+	    || { echo "test-sanitize: the $$s sanitizer or a test failed (above)" >&2; exit 1; }; \
+	done
 
 # systemd-analyze verify and security --offline on every unit (see the script).
 check-units: deps

@@ -81,6 +81,7 @@ struct SQLiteStoreTests {
         let nodes = try store.nodes()
         #expect(nodes.map(\.name) == ["bob", "alice"] && nodes.map(\.overlayIP) == ["198.19.0.1", "198.19.0.2"])
         #expect(nodes.allSatisfy { $0.previousFingerprint == nil && $0.renewedAt == nil })
+        try store.checkIntegrity()
         let alice = try #require(nodes.first { $0.name == "alice" })
         let renewed = try store.renew(name: "alice", presented: alice.fingerprint, now: Date(), isRetry: { _ in false }) { _ throws(EnrollmentError) in
             IssuedCertificate(pem: "new-pem", fingerprint: "new-fingerprint", serial: "2")

@@ -39,6 +39,13 @@ enum NetworkAPI {
                 return .json(response, status: .created)
             } catch {
                 ControllerMetrics.enrollmentRefused(error.code)
+                if case .storage = error {
+                    logger.error("enrollment not stored: \(error.description)", metadata: [
+                        "event": "enrollment-refused", "node": "\(body.name)", "token_id": "\(body.tokenID)", "error": "\(error.code)"])
+                    var response = HTTPResponse.error(error.status, error.code, error.description)
+                    response.headers.add(name: "retry-after", value: "30")
+                    throw response
+                }
                 logger.warning("enrollment refused", metadata: ["event": "enrollment-refused", "node": "\(body.name)",
                                                                  "token_id": "\(body.tokenID)", "error": "\(error.code)"])
                 throw .error(error.status, error.code, error.description)

@@ -39,6 +39,7 @@ public final class ControllerDaemon: Service {
             throw ControllerError.cannotCreateStateDirectory(c.stateDirectory, error.localizedDescription)
         }
         let store = try SQLiteControllerStore(path: c.stateDirectory + "/controller.db")
+        try store.checkIntegrity()
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
         let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout, domain: c.domain)
         let mesh = MeshService(roster: roster)

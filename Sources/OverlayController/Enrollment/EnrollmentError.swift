@@ -49,7 +49,8 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
         case .nameTaken, .ipTaken: return .conflict
         case .notRegistered, .certificateSuperseded: return .forbidden
         case .networkFull: return .insufficientStorage
-        case .storage: return .internalServerError
+        // Temporary by nature (space returns, the directory is made writable): nodes wait and retry.
+        case .storage: return .serviceUnavailable
         default: return .badRequest
         }
     }
@@ -69,7 +70,7 @@ public enum EnrollmentError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidIP(let ip): return "'\(ip)' is not an IPv4 address"
         case .networkFull(let net): return "no free overlay IP left in \(net)"
         case .invalidRequest(let r): return "invalid certificate request: \(r)"
-        case .storage(let r): return "the controller could not store the enrollment: \(r)"
+        case .storage(let r): return "the controller could not store it: \(r)"
         case .notRegistered(let n):
             return "node \(n) is not registered with this controller (removed?); enroll it again with a new token from 'overlayctl token create'"
         case .certificateSuperseded(let n):

@@ -24,7 +24,7 @@ public struct EnrollmentService: Sendable {
         guard nonces.consume(request.nonce, now: now) else { throw .nonceInvalid }
         let attempt = EnrollmentAttempt(tokenID: request.tokenID, name: request.name, requestedIP: request.requestedIP,
                                         network: network, now: now)
-        let node = try NodeCertificateIssuer.storing {
+        let node = try NodeCertificateIssuer.storing(store) {
             try store.enroll(attempt, checkToken: { token throws(EnrollmentError) in
                 guard JoinProof.verify(proof: request.proof, verifier: token.verifier, tokenID: request.tokenID,
                                        nonce: request.nonce, name: request.name, requestedIP: request.requestedIP,

@@ -30,14 +30,15 @@ struct NodeCertificateIssuer: Sendable {
         }
     }
 
-    /// Runs a store transaction: its own refusals pass through, anything else is a storage failure.
-    static func storing<T>(_ body: () throws -> T) throws(EnrollmentError) -> T {
+    /// Runs a store transaction: its own refusals pass through, anything else is a storage failure
+    /// described by the store (disk full, read-only, damaged).
+    static func storing<T>(_ store: any ControllerStore, _ body: () throws -> T) throws(EnrollmentError) -> T {
         do {
             return try body()
         } catch let error as EnrollmentError {
             throw error
         } catch {
-            throw .storage("\(error)")
+            throw .storage(store.describe(error))
         }
     }
 }

@@ -18,7 +18,7 @@ public struct RenewalService: Sendable {
     public func renew(_ request: RenewRequest, peer: PeerIdentity, now: Date = Date()) throws(EnrollmentError) -> RenewResponse {
         let issuer = NodeCertificateIssuer(ca: ca, lifetime: lifetime)
         let csr = try issuer.request(request.csr)
-        let result = try NodeCertificateIssuer.storing {
+        let result = try NodeCertificateIssuer.storing(store) {
             try store.renew(name: peer.name, presented: peer.fingerprint, now: now, isRetry: { stored in
                 (try? Certificate(pem: stored.certificate))?.publicKeyDER == csr.publicKeyDER
             }, issue: { node throws(EnrollmentError) in

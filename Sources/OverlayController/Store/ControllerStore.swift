@@ -40,11 +40,17 @@ public protocol ControllerStore: Sendable {
                issue: (NodeRecord) throws(EnrollmentError) -> IssuedCertificate) throws -> RenewalResult
 
     func nodes() throws -> [NodeRecord]
+
+    /// A failed transaction's error in words that say what to fix (a full disk, a
+    /// read-only directory, a damaged file), for the refused node and the journal.
+    func describe(_ error: any Error) -> String
     /// Returns false when there is no such node.
     func removeNode(named name: String) throws -> Bool
 }
 
 extension ControllerStore {
+    public func describe(_ error: any Error) -> String { "\(error)" }
+
     /// Enrollment without retry recognition.
     public func enroll(_ attempt: EnrollmentAttempt,
                        checkToken: (TokenRecord) throws(EnrollmentError) -> Void,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OverlayCore
+import OverlayTLS
 
 /// `ControllerStore` on SQLite through GRDB: one file in the state
 /// directory, WAL mode, migrations from the first schema on.
@@ -19,10 +20,53 @@ public final class SQLiteControllerStore: ControllerStore {
             db = try DatabaseQueue(path: path, configuration: config)
             try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(db)
+        } catch let error as StoreError {
+            throw error
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+            throw StoreError.classify(error, path: path) ?? StoreError.cannotOpen(path: path, reason: "\(error)")
         }
         chmod(path, 0o600)
+    }
+
+    /// At start, before anything is served from it: SQLite's own structural check,
+    /// then every node's certificate against the fingerprint stored beside it (a
+    /// flipped byte in a record passes the first and not the second).
+    public func checkIntegrity() throws(StoreError) {
+        do {
+            try Self.checkIntegrity(db, path: path)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.classify(error, path: path) ?? .damaged(path: path, detail: "\(error)")
+        }
+    }
+
+    private static func checkIntegrity(_ db: DatabaseQueue, path: String) throws {
+        try db.read { db in
+            let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
+            guard problems == ["ok"] else {
+                throw StoreError.damaged(path: path, detail: "quick_check: " + problems.prefix(3).joined(separator: "; "))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT name, fingerprint, certificate FROM nodes") {
+                let name: String = row["name"], stored: String = row["fingerprint"], pem: String = row["certificate"]
+                guard let actual = Self.fingerprint(ofPEM: pem) else {
+                    throw StoreError.damagedRecord(path: path, node: name, detail: "holds a certificate that does not parse")
+                }
+                guard actual == stored else {
+                    throw StoreError.damagedRecord(path: path, node: name,
+                                                   detail: "holds a certificate whose fingerprint is not the one stored with it")
+                }
+            }
+        }
+    }
+
+    private static func fingerprint(ofPEM pem: String) -> String? {
+        (try? Certificate(pem: pem))?.fingerprint
+    }
+
+    /// What a stored write failed with, in the operator's terms when SQLite's code says enough.
+    public func describe(_ error: any Error) -> String {
+        (StoreError.classify(error, path: path) ?? (error as? StoreError)).map(\.description) ?? "\(error)"
     }
 
     static var migrator: DatabaseMigrator {
@@ -213,15 +257,5 @@ public final class SQLiteControllerStore: ControllerStore {
                     createdAt: Date(timeIntervalSince1970: row["created_at"]),
                     expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
                     usesLeft: row["uses_left"], revoked: row["revoked"])
-    }
-}
-
-public enum StoreError: Error, Sendable, CustomStringConvertible {
-    case cannotOpen(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .cannotOpen(let p, let r): return "cannot open the controller database \(p): \(r); check the state directory's permissions and free space"
-        }
     }
 }

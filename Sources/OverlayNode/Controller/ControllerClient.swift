@@ -17,7 +17,8 @@ final class ControllerClient: Sendable {
     private let addresses: [HostPort]
     private let context: TLSContextBox
     private let group: any EventLoopGroup
-    private let connection = NIOLockedValueBox<HTTPClientConnection?>(nil)
+    /// The open connection and the TLS context it was made with.
+    private let connection = NIOLockedValueBox<(conn: HTTPClientConnection, context: TLSContext)?>(nil)
     private let connects = EventCounter()
 
     init(addresses: [HostPort], context: TLSContextBox, group: any EventLoopGroup) {
@@ -37,20 +38,24 @@ final class ControllerClient: Sendable {
 
     func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, as: Reply.Type,
                                 timeout: TimeInterval) async throws -> Reply {
-        let conn = try await current()
+        let (conn, madeWith) = try await current()
         do {
             return try await conn.json(method, path, body: body, as: Reply.self, timeout: .nanoseconds(Int64(timeout * 1e9)))
         } catch let error as APIError {
-            throw error
+            // Made with the certificate a renewal has just replaced: once more, on a connection with the new one.
+            guard error.error == "unknown_certificate", madeWith !== context.current else { throw error }
+            retire()
+            let (fresh, _) = try await current()
+            return try await fresh.json(method, path, body: body, as: Reply.self, timeout: .nanoseconds(Int64(timeout * 1e9)))
         } catch {
-            connection.withLockedValue { if $0 === conn { $0 = nil } }
+            connection.withLockedValue { if $0?.conn === conn { $0 = nil } }
             await conn.close()
             throw error
         }
     }
 
-    private func current() async throws -> HTTPClientConnection {
-        if let existing = connection.withLockedValue({ $0 }), existing.isActive { return existing }
+    private func current() async throws -> (HTTPClientConnection, TLSContext) {
+        if let existing = connection.withLockedValue({ $0 }), existing.conn.isActive { return existing }
         var lastError: any Error = NodeError.controllerUnreachable(addresses.map(\.description), "no address")
         for address in addresses {
             do {
@@ -61,8 +66,8 @@ final class ControllerClient: Sendable {
                         context: context, serverName: address.host, policy: .expectName(Self.controllerName)))
                 }
                 connects.increment()
-                connection.withLockedValue { $0 = conn }
-                return conn
+                connection.withLockedValue { $0 = (conn, context) }
+                return (conn, context)
             } catch {
                 lastError = error
             }
@@ -73,13 +78,13 @@ final class ControllerClient: Sendable {
     /// The next call opens a new connection (after a certificate renewal: the open one
     /// presents the old certificate); the old one closes once calls in flight on it are done.
     func retire() {
-        let old = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c }
+        let old = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c?.conn }
         guard let channel = old?.channel else { return }
         channel.eventLoop.scheduleTask(in: .seconds(Int64(RosterPoller.maxCallTimeout) + 1)) { channel.close(promise: nil) }
     }
 
     func close() async {
-        let conn = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c }
+        let conn = connection.withLockedValue { c -> HTTPClientConnection? in defer { c = nil }; return c?.conn }
         await conn?.close()
     }
 }

@@ -43,10 +43,11 @@ final class CertificateRenewer: Sendable {
     var status: CertificateStatus { state.withLockedValue { $0 } }
     var current: NodeIdentity { identity.withLockedValue { $0 } }
 
-    /// Two thirds into the certificate's validity period.
-    static func renewalTime(of certificate: Certificate) -> Date {
+    /// Two thirds into the certificate's validity period, less up to 5 % of it at random:
+    /// nodes enrolled together do not all renew in the same second, every time.
+    static func renewalTime(of certificate: Certificate, jitter: Double = Double.random(in: 0 ... 0.05)) -> Date {
         let span = certificate.notAfter.timeIntervalSince(certificate.notBefore)
-        return certificate.notBefore.addingTimeInterval(span * 2 / 3)
+        return certificate.notBefore.addingTimeInterval(span * (2.0 / 3 - jitter))
     }
 
     /// The wait after `failures` failed attempts: 5 s doubling to 10 min, but never

@@ -89,6 +89,14 @@ final class ControllerProcess: @unchecked Sendable {
         }
     }
 
+    /// SIGKILL (no shutdown at all), then a start on the same state directory and socket: what survives a crash.
+    func killAndRestart() async throws {
+        _ = try await stop(signal: SIGKILL)
+        let (port, child) = try await Self.launch(in: dir, options: options)
+        self.port = port
+        self.child = child
+    }
+
     /// SIGTERM (or another signal), then the exit status once it has exited.
     @discardableResult
     func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
