@@ -100,7 +100,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                          configuration: { try ControllerConfiguration.resolve(flags: settings, configFile: configFile) },
                                          makeDaemon: { ControllerDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
-            throw ExitCode.failure
+            throw ExitCode(error.status)
         }
     }
 }

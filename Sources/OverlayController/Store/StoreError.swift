@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import OverlayCore
 
 /// Why the controller's database failed, in words that send the operator to the
 /// right fix: a damaged file wants a backup, a full disk wants space, a read-only
 /// directory wants a writable one. SQLite's own numbers ("error 10: disk I/O
 /// error") say none of that.
-public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
+public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable, ExitStatusProviding {
     case cannotOpen(path: String, reason: String)
     case damaged(path: String, detail: String)
     case diskFull(path: String)
@@ -27,6 +28,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .damagedRecord(let p, let n, let d):
             return "the controller database \(p) is damaged: the record of node \(n) \(d); restore the database from a backup "
                 + "(docs/operations.md, \"Backing up the state directory\"), or remove the node with 'overlayctl node remove \(n)' and enroll it again"
+        }
+    }
+
+    /// A damaged database stays damaged: the unit does not restart over it (RestartPreventExitStatus=65).
+    public var exitStatus: Int32 {
+        switch self {
+        case .damaged, .damagedRecord: return exitStatusDataDamaged
+        default: return 1
         }
     }
 

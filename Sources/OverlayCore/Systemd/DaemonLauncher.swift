@@ -11,7 +11,10 @@ import ServiceLifecycle
 /// shut down gracefully. Any failure becomes one line on stderr and a
 /// non-zero exit.
 public enum DaemonLauncher {
-    public struct Failed: Error {}
+    public struct Failed: Error {
+        /// The process's exit status: 1, or what an `ExitStatusProviding` error asked for.
+        public let status: Int32
+    }
 
     public static func run<Daemon: ManagedDaemon>(
         program: String,
@@ -59,7 +62,7 @@ public enum DaemonLauncher {
         } catch {
             readiness.stopping()
             FileHandle.standardError.write(Data("\(program): error: \(error)\n".utf8))
-            throw Failed()
+            throw Failed(status: (error as? any ExitStatusProviding)?.exitStatus ?? 1)
         }
     }
 }
