@@ -1,0 +1,116 @@
+import Foundation
+import OverlayProtocol
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EndToEnd {
+    /// The running daemons under attack from their own network namespace (mallory,
+    /// 198.18.0.9), with tools nobody here wrote: openssl s_client, Python sockets
+    /// and Python's TLS. After each attack the legitimate nodes still enroll, poll,
+    /// ping and carry traffic, and the roster lists exactly them.
+    @Suite("hostile input", .enabled(if: getuid() == 0, "needs root for network namespaces and TUN interfaces"))
+    struct HostileInputTests {
+        static let parties = [
+            NetnsLab.Party(name: "ctl", address: "198.18.0.1"),
+            NetnsLab.Party(name: "alice", address: "198.18.0.2"),
+            NetnsLab.Party(name: "bob", address: "198.18.0.3"),
+            NetnsLab.Party(name: "carol", address: "198.18.0.4"),
+            NetnsLab.Party(name: "mallory", address: "198.18.0.9"),
+        ]
+        static var settings: ClusterSettings {
+            var s = ClusterSettings()
+            s.network = "198.19.0.0/16"
+            s.controllerArguments = ["--request-read-timeout", "3s"]
+            return s
+        }
+
+        @Test("old TLS, garbage, truncated hellos, a self-signed impostor, 1,000 idle connections and 100 slow-loris clients leave the network serving")
+        func attacksLeaveTheNetworkServing() async throws {
+            try await NetnsLab.with(Self.parties) { lab in
+                try await Cluster.with("hostile", settings: Self.settings) { cluster in
+                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
+                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
+                                                            extraArguments: ["--tun", "ovl0"])
+                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
+                                                          extraArguments: ["--tun", "ovl0"])
+                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let mallory = try lab.namespace("mallory")
+                    let ca = controller.stateDir + "/ca.crt"
+                    let targets = [("controller", "198.18.0.1:7443"), ("alice", "198.18.0.2:7444")]
+
+                    // TLS 1.2 and lower: no handshake at all.
+                    for (name, target) in targets {
+                        for version in ["-tls1_2", "-tls1_1"] {
+                            let r = try await Netns.run(mallory, [try Tools.openssl(), "s_client", "-connect", target, version, "-CAfile", ca],
+                                                        stdin: "", limit: 30)
+                            let out = r.stdout + r.stderr
+                            #expect(!r.succeeded && (out.contains("alert") || out.contains("no protocols available")),
+                                    "\(name) with \(version): \(r)")
+                            #expect(out.contains("Cipher is (NONE)"), "\(name) negotiated a cipher under \(version): \(r)")
+                        }
+                    }
+
+                    // Garbage and a truncated ClientHello: the connection ends, nothing answers in HTTP.
+                    for (name, target) in targets {
+                        let hostPort = target.split(separator: ":")
+                        let r = try await Netns.python(mallory, HostilePrograms.garbage, [String(hostPort[0]), String(hostPort[1]), "4000"])
+                        #expect(r.succeeded && !r.stdout.contains("TIMEOUT") && !r.stdout.contains("HTTP"), "\(name): \(r)")
+                    }
+
+                    // A self-signed certificate carrying bob's name and overlay IP: alice refuses it.
+                    let bobIP = try await bob.ctl.nodeStatus().overlayIP
+                    let forged = cluster.directory + "/forged"
+                    try FileManager.default.createDirectory(atPath: forged, withIntermediateDirectories: true)
+                    let made = try await Command.run(try Tools.openssl(), [
+                        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                        "-subj", "/CN=bob", "-addext", "subjectAltName=DNS:bob,IP:\(bobIP)",
+                        "-keyout", forged + "/bob.key", "-out", forged + "/bob.crt"])
+                    try #require(made.succeeded, "\(made)")
+                    let impostor = try await Netns.run(mallory, [
+                        try Tools.openssl(), "s_client", "-connect", "198.18.0.2:7444", "-tls1_3", "-cert", forged + "/bob.crt",
+                        "-key", forged + "/bob.key", "-CAfile", ca, "-ign_eof"], stdin: "", limit: 30)
+                    #expect((impostor.stdout + impostor.stderr).contains("alert"), "alice ends the impostor's handshake: \(impostor)")
+                    let toController = try await Netns.run(mallory, [
+                        try Tools.find("curl"), "-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert", ca,
+                        "--cert", forged + "/bob.crt", "--key", forged + "/bob.key", "https://198.18.0.1:7443/v1/roster"], limit: 30)
+                    #expect(!toController.stdout.hasSuffix("200"), "the controller refuses the impostor: \(toController)")
+
+                    // 1,000 idle connections to the controller and 100 slow-loris clients, at once;
+                    // carol enrolls meanwhile, and the nodes keep polling.
+                    let idle = Task { try await Netns.python(mallory, HostilePrograms.idle, ["198.18.0.1", "7443", "1000", "20"], limit: 90) }
+                    let loris = Task { try await Netns.python(mallory, HostilePrograms.slowLoris, ["198.18.0.1", "7443", "100"], limit: 90) }
+                    try await Task.sleep(for: .seconds(2))
+                    let polls = try await alice.ctl.nodeStatus().rosterPolls
+                    let carol = try await cluster.startNode("carol", host: "198.18.0.4", port: 7444, namespace: try lab.namespace("carol"),
+                                                            extraArguments: ["--tun", "ovl0"])
+                    try await eventually("alice polls the controller during the flood") {
+                        let now = try await alice.ctl.nodeStatus().rosterPolls
+                        guard now > polls + 1 else { throw NotYet("\(now) polls") }
+                    }
+                    let lorisResult = try await loris.value
+                    let idleResult = try await idle.value
+                    #expect(lorisResult.stdout.contains("completed 0"), "no slow-loris client finished its request: \(lorisResult)")
+                    #expect(idleResult.stdout.contains("opened"), "\(idleResult)")
+                    print("hostile: idle \(idleResult.stdout.trimmed); slow-loris \(lorisResult.stdout.trimmed)")
+
+                    // Afterwards: everyone is up, traffic flows, the roster is exactly the three.
+                    _ = try await cluster.waitActive(["alice", "bob", "carol"])
+                    let carolIP = try await carol.ctl.nodeStatus().overlayIP
+                    try await eventually("alice pings carol and bob over the overlay") {
+                        for ip in [carolIP, bobIP] {
+                            let r = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "1", "-W", "2", ip])
+                            guard r.succeeded else { throw NotYet("\(ip): \(r)") }
+                        }
+                    }
+                    try await eventually("alice sees bob and carol up") {
+                        let peers = try await alice.ctl.peers()
+                        guard peers.filter({ $0.state == "up" }).count == 2 else { throw NotYet("\(peers.map { "\($0.name) \($0.state)" })") }
+                    }
+                    #expect(try await controller.ctl.roster().nodes.map(\.name).sorted() == ["alice", "bob", "carol"])
+                }
+            }
+        }
+    }
+}
