@@ -17,7 +17,16 @@ struct NodeCommand: AsyncParsableCommand {
             control-plane-only node with neither. The interface is removed when the node exits, also \
             when it is killed.
 
-            Names: the node answers DNS for NAME.<domain> (the controller's --domain, default             overlay.internal) and for its overlay IPs' reverse names, on its overlay IP and on a loopback             address (127.53.X.Y), port 53, UDP and TCP; anything else is refused. It registers that resolver             with systemd-resolved for the domain on its TUN link, or, where resolved does not run, keeps a             marked block in /etc/hosts; both are undone on exit. Port 53 needs CAP_NET_BIND_SERVICE (the             shipped unit grants it); --dns off turns all of this off.
+            Names: the node answers DNS for NAME.<domain> (the controller's --domain, default overlay.internal) \
+            and for its overlay IPs' reverse names, on its overlay IP and on a loopback address (127.53.X.Y), \
+            port 53, UDP and TCP; anything else is refused. It registers that resolver with systemd-resolved for \
+            the domain on its TUN link, or, where resolved does not run, keeps a marked block in /etc/hosts; both \
+            are undone on exit. Port 53 needs CAP_NET_BIND_SERVICE (the shipped unit grants it); --dns off turns \
+            all of this off.
+
+            Certificate: it lives as long as the controller's --cert-lifetime (default 7 days); the node renews \
+            it at about two thirds of that, with a new key, over its mutual-TLS connection to the controller, and \
+            keeps its name and overlay IP. A node whose certificate expired while it was stopped needs a new token.
 
             First start: give --join-token (from 'overlayctl token create' on the controller). The node makes \
             its key (encrypted with the passphrase), enrolls, and stores its certificate in --state-dir; later \
