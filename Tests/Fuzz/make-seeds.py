@@ -47,7 +47,7 @@ def response():
             + b"\xc0\x10" + struct.pack(">HHIH", SOA, 1, 5, len(soa)) + soa)
 
 
-LONG_DOMAIN = ".".join(c * 49 for c in "abcd") + ".internal"
+LONG_DOMAIN = ".".join(c * 49 for c in "abc") + "." + "d" * 30 + ".internal"  # FuzzDNS's longZone: 189 characters
 
 SEEDS = {
     "a": query("bob.overlay.internal"),
