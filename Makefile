@@ -161,7 +161,7 @@ clean:
 # is off, as it trips over AddressSanitizer's shadow memory after a crash.
 FUZZ_SECONDS ?= 60
 FUZZ_ALL      = FuzzDNS:dns FuzzPeerFrame:peer-frame FuzzDataPacket:data-packet FuzzAPI:api \
-                FuzzJoinToken:token FuzzPEM:pem FuzzConfig:config
+                FuzzJoinToken:token FuzzPEM:pem FuzzConfig:config FuzzHostsFile:hosts-file
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BUILD    = $(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz
 

@@ -18,6 +18,7 @@ let package = Package(
         fuzzTarget("FuzzJoinToken", ["OverlayProtocol"]),
         fuzzTarget("FuzzPEM", ["OverlayTLS"]),
         fuzzTarget("FuzzConfig", ["OverlayNode", "OverlayController", "OverlayCore"]),
+        fuzzTarget("FuzzHostsFile", ["OverlayDNS", "OverlayCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

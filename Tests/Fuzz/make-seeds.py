@@ -244,6 +244,24 @@ status-listen = "127.0.0.1:8080"
     }
 
 
+# Hosts files (FuzzHostsFile) as a node finds them: Debian's, with its own block, another
+# node's, and damaged ones.
+HOSTS = b"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+ALICE_BLOCK = (b"# BEGIN overlayd node alice\n100.64.0.1\talice.overlay.internal alice\n"
+               b"100.64.0.2\tbob.overlay.internal bob\n# END overlayd node alice\n")
+BOB_BLOCK = b"# BEGIN overlayd node bob\n100.64.0.2\tbob.overlay.internal\n# END overlayd node bob\n"
+
+HOSTS_FILE_SEEDS = {
+    "debian": HOSTS,
+    "no-final-newline": HOSTS.rstrip(b"\n"),
+    "with-block": HOSTS + ALICE_BLOCK + b"192.0.2.1\tlater\n",
+    "two-nodes": HOSTS + BOB_BLOCK + ALICE_BLOCK,
+    "crlf": (HOSTS + ALICE_BLOCK).replace(b"\n", b"\r\n"),
+    "unended": HOSTS + ALICE_BLOCK[:60],
+    "crossed": BOB_BLOCK[:26] + ALICE_BLOCK,
+}
+
+
 def write(corpus, seeds):
     out = os.path.join(CORPUS, corpus)
     os.makedirs(out, exist_ok=True)
@@ -261,6 +279,7 @@ def main():
         "data-packet": lambda: DATA_PACKET_SEEDS,
         "token": token_seeds,
         "config": config_seeds,
+        "hosts-file": lambda: HOSTS_FILE_SEEDS,
     }
     for corpus, seeds in corpora.items():
         if not wanted or corpus in wanted:
