@@ -10,8 +10,18 @@ let package = Package(
         .executable(name: "overlayd-controller", targets: ["overlayd-controller"]),
         .executable(name: "overlayd-node", targets: ["overlayd-node"]),
         .executable(name: "overlayctl", targets: ["overlayctl"]),
-        // For the fuzz package under Tests/Fuzz, which builds the DNS parser with sanitizers.
+        // For the fuzz package under Tests/Fuzz, which builds every decoder of bytes from the
+        // network or the disk with sanitizers: the DNS parser, peer frames, data packets and the
+        // replay window, API bodies and join tokens, PEM, and the config files (read through the
+        // node's and the controller's own resolve).
         .library(name: "OverlayDNS", targets: ["OverlayDNS"]),
+        .library(name: "OverlayProtocol", targets: ["OverlayProtocol"]),
+        .library(name: "OverlayDataPlane", targets: ["OverlayDataPlane"]),
+        .library(name: "OverlayTLS", targets: ["OverlayTLS"]),
+        .library(name: "OverlayHTTP", targets: ["OverlayHTTP"]),
+        .library(name: "OverlayCore", targets: ["OverlayCore"]),
+        .library(name: "OverlayNode", targets: ["OverlayNode"]),
+        .library(name: "OverlayController", targets: ["OverlayController"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

@@ -97,6 +97,33 @@ import Testing
         }
     }
 
+    /// FuzzConfig's finds: a table header that does not go on with a key made TOMLKit's parser abort
+    /// the process (an assertion in toml++) instead of reporting a syntax error.
+    @Test(arguments: [("mu = \"bkg\"\n[\n\u{19}ble]\nx \n", 2), ("mtu = \"bmtuig\"\n[ > \"]\ntable#\nxx = 1 = ;\n\n", 2),
+                      ("[[ {x}]]\n", 1), ("\u{FEFF}[\r\n", 1)])
+    func refusesATableHeaderWithoutAKey(_ text: String, _ line: Int) throws {
+        let path = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError.syntax(path: path, line: line, reason: "a table header must name a table: [name]")) {
+            try ConfigFile.load(Settings.self, path: path, knownKeys: ["listen", "advertise"])
+        }
+    }
+
+    @Test func stillReadsTablesAndArraysOfStrings() throws {
+        let path = try write("listen = \"a:1\"\nadvertise = [\n  \"b:2\",\n]\n[ \"quoted\" ]\n[[t]]\n[_]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError.unknownKeys(path: path, keys: ["_", "quoted", "t"], known: ["advertise", "listen"])) {
+            try ConfigFile.load(Settings.self, path: path, knownKeys: ["listen", "advertise"])
+        }
+    }
+
+    /// TOMLKit reads the text as a C string: without the check, everything after a NUL went unread.
+    @Test func refusesANulInsteadOfStoppingThere() throws {
+        let path = try write("listen = \"0.0.0.0:7443\"\n\u{0}\nlisen = 1\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError.self) { try ConfigFile.load(Settings.self, path: path, knownKeys: ["listen", "advertise"]) }
+    }
+
     @Test func passphraseComesFromTheCredentialDirectory() throws {
         let dir = NSTemporaryDirectory() + "overlayd-cred-\(UUID())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -52,4 +52,20 @@ import Testing
         var buffer = ByteBuffer(bytes: [1, 1, 0, 3, 0, 0, 0])
         #expect(throws: PeerFrameError.self) { try PeerFrameDecoder.parse(&buffer) }
     }
+
+    /// FuzzPeerFrame's first find: text bytes that are not UTF-8 read as U+FFFD, so the frame no longer
+    /// encoded to the bytes it came from (and such a text could outgrow the payload limit once re-encoded).
+    @Test func refusesAnErrorTextThatIsNotUTF8() {
+        var buffer = ByteBuffer(bytes: [0x01, 0x03, 0x00, 0x1c, 0x62, 0xcd, 0x15, 0xc3, 0xb8, 0x62, 0x20, 0x6e, 0x27, 0x65, 0x73, 0x74,
+                                        0x20, 0x02, 0x20, 0x73, 0x20, 0x61, 0x63, 0x74, 0x69, 0x66, 0x20, 0xe2, 0x80, 0x94, 0x20,
+                                        0xe2, 0x98, 0x83])
+        #expect(throws: PeerFrameError.malformed("ERROR text is not UTF-8")) { try PeerFrameDecoder.parse(&buffer) }
+    }
+
+    @Test func cutsALongErrorTextBetweenCharacters() throws {
+        let text = "a" + String(repeating: "é", count: 600)  // 1201 bytes: byte 1024 is the middle of an é
+        var buffer = encode(.error(text))
+        #expect(buffer.readableBytes == 4 + 1023)
+        #expect(try PeerFrameDecoder.parse(&buffer) == .error("a" + String(repeating: "é", count: 511)))
+    }
 }

@@ -61,12 +61,9 @@ final class ReceiveWorker: @unchecked Sendable {  // confined to its own thread 
     private func handle(_ p: UnsafeMutableRawPointer, _ length: Int, table: RxTable, now: UInt64, source: DataEndpoint,
                         roamChecked: inout RxKey?) {
         let counters = context.counters
-        guard length >= DataPacketFormat.overhead + DataPacketFormat.minimumInner, DataPacketFormat.isData(p) else {
-            counters.drop(.malformed); return
-        }
-        let counter = DataPacketFormat.readCounter(p)
-        guard counter < DataPacketFormat.counterLimit else { counters.drop(.malformed); return }
-        guard let key = table.keys[DataPacketFormat.readKeyID(p)], now < key.rejectAt else { counters.drop(.unknownKey); return }
+        guard let header = DataPacketFormat.header(of: p, length: length) else { counters.drop(.malformed); return }
+        let counter = header.counter
+        guard let key = table.keys[header.keyID], now < key.rejectAt else { counters.drop(.unknownKey); return }
         let inner = length - DataPacketFormat.overhead
         let text = p + DataPacketFormat.headerLength
         guard key.contexts[index].open(counter: counter, aad: p, aadLength: DataPacketFormat.headerLength,

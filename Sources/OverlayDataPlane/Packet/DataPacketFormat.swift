@@ -26,6 +26,24 @@ public enum DataPacketFormat {
         p.storeBytes(of: counter.bigEndian, toByteOffset: 8, as: UInt64.self)
     }
 
+    /// What a received datagram's header names: the key to open it with and its counter.
+    public struct Header: Sendable, Equatable {
+        public var keyID: UInt32
+        public var counter: UInt64
+    }
+
+    /// The header of the `length`-byte datagram at `p`, or nil when it cannot be a data packet worth
+    /// opening: shorter than the overhead and an IPv4 header, another type or version, or a counter at
+    /// or past `counterLimit`. The receive workers' only reading of the header; public so that the
+    /// fuzz package under Tests/Fuzz (which cannot use `@testable`) checks this same code.
+    @inline(__always)
+    public static func header(of p: UnsafeRawPointer, length: Int) -> Header? {
+        guard length >= overhead + minimumInner, isData(p) else { return nil }
+        let counter = readCounter(p)
+        guard counter < counterLimit else { return nil }
+        return Header(keyID: readKeyID(p), counter: counter)
+    }
+
     @inline(__always)
     static func readKeyID(_ p: UnsafeRawPointer) -> UInt32 { UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
     @inline(__always)

@@ -35,7 +35,12 @@ public struct PeerFrameDecoder: ByteToMessageDecoder {
                   let answered = payload.readInteger(as: UInt64.self) else { throw PeerFrameError.malformed("PONG payload must be 24 bytes") }
             return .pong(seq: seq, sentAt: sent, answeredAt: answered)
         case .error:
-            return .error(payload.readString(length: payload.readableBytes) ?? "")
+            // Strict UTF-8 (what every sender writes): decoding bad bytes to U+FFFD would make a text
+            // that no longer encodes to the bytes it came from, and can outgrow the payload limit.
+            let bytes = payload.readableBytesView
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.utf8.elementsEqual(bytes) else { throw PeerFrameError.malformed("ERROR text is not UTF-8") }
+            return .error(text)
         case nil:
             throw PeerFrameError.unknownType(type)
         }
@@ -64,10 +69,22 @@ public struct PeerFrameEncoder: MessageToByteEncoder {
             out.writeInteger(UInt16(24))
             out.writeInteger(seq); out.writeInteger(sent); out.writeInteger(answered)
         case .error(let message):
-            let bytes = Array(message.utf8.prefix(PeerFrame.maxPayload))
+            let bytes = Array(message.utf8.prefix(utf8Length(of: message, upTo: PeerFrame.maxPayload)))
             out.writeInteger(PeerFrame.Kind.error.rawValue)
             out.writeInteger(UInt16(bytes.count))
             out.writeBytes(bytes)
         }
+    }
+
+    /// How many bytes of `text`'s UTF-8 fit in `limit` without cutting a character's encoding in
+    /// two: a cut one would not read back as text.
+    static func utf8Length(of text: String, upTo limit: Int) -> Int {
+        var length = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if length + width > limit { break }
+            length += width
+        }
+        return length
     }
 }

@@ -4,9 +4,10 @@ import OverlayDNS
 /// A few nodes in a /16, so names, reverse names and the apexes all have something to match.
 let fuzzZone = makeZone(domain: "overlay.internal", network: "198.19.0.0/16")
 
-/// A 208-character domain under a /20: its negative answers pass 512 bytes (the TC path),
-/// and part of its reverse apex lies outside the network.
-let longZone = makeZone(domain: ["a", "b", "c", "d"].map { String(repeating: $0, count: 49) }.joined(separator: ".") + ".internal",
+/// A domain of the longest length allowed (`NetworkDomain.maxLength`, 189 characters) under a /20:
+/// the longest names and negative answers, and part of its reverse apex lies outside the network.
+let longZone = makeZone(domain: ["a", "b", "c"].map { String(repeating: $0, count: 49) }.joined(separator: ".") + "."
+                            + String(repeating: "d", count: 30) + ".internal",
                         network: "198.19.0.0/20")
 
 func makeZone(domain: String, network: String) -> DNSZone {
