@@ -96,6 +96,11 @@ struct RosterPoller: Sendable {
             throw error
         }
         reporter.answered(reply.health)
+        apply(reply)
+    }
+
+    /// A roster answer into the cache; joins and departures logged and handed to `onChange`.
+    private func apply(_ reply: RosterResponse) {
         let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
         if !added.isEmpty || !removed.isEmpty {
             logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",
@@ -111,9 +116,8 @@ struct RosterPoller: Sendable {
         do {
             let reply = try await client.call(.GET, "/v1/roster" + known, body: Optional<Int>.none, as: RosterResponse.self,
                                               timeout: max(1, min(interval, Self.maxCallTimeout)))
-            let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
             logger.info("roster fetched out of turn", metadata: ["event": "roster-refreshed", "roster_version": "\(reply.version)"])
-            if !added.isEmpty || !removed.isEmpty { onChange(added, removed) }
+            apply(reply)
         } catch {
             logger.info("roster fetch out of turn failed", metadata: ["event": "roster-refresh-failed", "error": "\(error)"])
         }
