@@ -7,8 +7,8 @@ struct OverlayCtl: AsyncParsableCommand {
         abstract: "Inspect and drive overlayd daemons through their control sockets.",
         discussion: """
             Controller commands (roster, mesh, token, node) use /run/overlayd/controller.sock; node commands \
-            (peers, ping, resolve) use /run/overlayd/node-NAME.sock, found by itself when one node runs on this host \
+            (peers, ping, resolve, cert) use /run/overlayd/node-NAME.sock, found by itself when one node runs on this host \
             (else give --node NAME). --socket PATH overrides both. Every read command takes --json.
             """,
-        subcommands: [Status.self, Roster.self, Mesh.self, Token.self, Node.self, Peers.self, Ping.self, Resolve.self])
+        subcommands: [Status.self, Roster.self, Mesh.self, Token.self, Node.self, Peers.self, Ping.self, Resolve.self, Cert.self])
 }

@@ -5,7 +5,7 @@ import OverlayDataPlane
 import OverlayHTTP
 import OverlayProtocol
 
-/// The node's control socket: peers and their health, status, ping now.
+/// The node's control socket: peers and their health, status, ping now, renew now.
 enum NodeControlAPI {
     struct Context: Sendable {
         var identity: NodeIdentity
@@ -58,6 +58,13 @@ enum NodeControlAPI {
             }
             let results = await c.scheduler.pingSeries(entry, count: body.count)
             return .json(PingResponse(name: entry.name, endpoint: entry.endpoint, results: results))
+        }
+        r.on(.POST, "/v1/certificate/renew") { _, _ throws(HTTPResponse) in
+            switch await c.renewer.renewNow() {
+            case .success(let status): return .json(status)
+            case .failure(.busy): throw .error(.conflict, "renewal_in_progress", RenewalError.busy.description)
+            case .failure(let error): throw .error(.badGateway, "renewal_failed", error.description)
+            }
         }
         return r
     }

@@ -18,6 +18,8 @@ final class CertificateRenewer: Sendable {
     private let passphrase: [UInt8]
     private let logger: Logger
     private let state: NIOLockedValueBox<CertificateStatus>
+    /// One attempt at a time: the scheduled one and one an operator asks for never overlap.
+    private let attempt = NIOLockedValueBox(false)
     /// Called after a renewal is installed: the roster poll that tells this node its peers saw it.
     private let onRenewed: @Sendable () -> Void
 
@@ -68,8 +70,22 @@ final class CertificateRenewer: Sendable {
         }
     }
 
-    /// One attempt; the outcome is in `status`.
-    func renewOnce() async {
+    /// Renews now, whatever the schedule says: what an operator asks for with
+    /// `overlayctl cert renew`, after a suspected key leak or to move onto a new CA.
+    func renewNow() async -> Result<CertificateStatus, RenewalError> {
+        guard let error = await renewOnce() else { return .success(status) }
+        return .failure(error)
+    }
+
+    /// One attempt; the outcome is in `status`, and the error is returned too.
+    @discardableResult
+    func renewOnce() async -> RenewalError? {
+        let busy = attempt.withLockedValue { busy in
+            defer { busy = true }
+            return busy
+        }
+        if busy { return .busy }
+        defer { attempt.withLockedValue { $0 = false } }
         let old = current
         do {
             let key = try NodeIdentity.pendingKey(in: stateDirectory, passphrase: passphrase)
@@ -95,6 +111,7 @@ final class CertificateRenewer: Sendable {
             // The keep-alive connection still presents the old certificate, which the controller now refuses.
             client.retire()
             onRenewed()
+            return nil
         } catch {
             let reason = (error as? APIError)?.message ?? "\(error)"
             let (failures, next, notAfter) = state.withLockedValue { s -> (Int, Date, Date) in
@@ -107,15 +124,23 @@ final class CertificateRenewer: Sendable {
                 "event": "certificate-renewal-failed", "node": "\(old.name)", "error": "\(reason)", "failures": "\(failures)",
                 "retry_at": "\(ISO8601DateFormatter().string(from: next))",
                 "not_after": "\(ISO8601DateFormatter().string(from: notAfter))"])
+            return .failed(reason, retryAt: next)
         }
     }
 }
 
 enum RenewalError: Error, CustomStringConvertible {
     case wrongCertificate
+    /// Another attempt is under way (the scheduled one, or another operator's).
+    case busy
+    case failed(String, retryAt: Date)
 
     var description: String {
         switch self {
+        case .busy:
+            return "a renewal is already under way; see 'overlayctl status' for its outcome"
+        case .failed(let reason, let retryAt):
+            return "renewal failed: \(reason); the node keeps its current certificate and retries at \(ISO8601DateFormatter().string(from: retryAt))"
         case .wrongCertificate:
             return "the controller answered the renewal with a certificate for another key, name or overlay IP; keeping the current one"
         }
