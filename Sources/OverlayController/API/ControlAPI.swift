@@ -12,7 +12,7 @@ enum ControlAPI {
     struct Context: Sendable {
         var configuration: ControllerConfiguration
         var range: IPv4Network
-        var ca: Certificate
+        var ca: NetworkCA
         var logger: Logger
         var store: any ControllerStore
         var roster: Roster
@@ -20,6 +20,7 @@ enum ControlAPI {
         var tokens: TokenService
         var startedAt: Date
         var metrics: MetricsExposition
+        var rollover: CARollover
     }
 
     static func router(_ c: Context) -> HTTPRouter {
@@ -27,7 +28,7 @@ enum ControlAPI {
         MetricsEndpoint.add(to: &r, c.metrics)
         r.on(.GET, "/v1/status") { _, _ in
             let counts = c.roster.counts()
-            return .json(ControllerStatus(network: c.range.description, caFingerprint: c.ca.fingerprint,
+            return .json(ControllerStatus(network: c.range.description, caFingerprint: c.ca.certificate.fingerprint,
                                           listen: c.configuration.listen.description,
                                           advertise: c.configuration.advertise.map(\.description),
                                           registeredNodes: counts.registered, activeNodes: counts.active,
@@ -74,6 +75,24 @@ enum ControlAPI {
             guard found else { throw .error(.notFound, "unknown_node", "no registered node named \(params[0]); see 'overlayctl roster'") }
             c.roster.removed(params[0])
             return .json(NodeRemoved(name: params[0]))
+        }
+        r.on(.GET, "/v1/ca") { _, _ throws(HTTPResponse) in
+            do { return .json(try c.rollover.listing()) } catch { throw storage(error) }
+        }
+        r.on(.POST, "/v1/ca/rotate") { _, _ throws(HTTPResponse) in
+            do { return .json(try c.rollover.rotate()) } catch let error as CARolloverError {
+                if case .rotationUnderway = error { throw .error(.conflict, "rotation_underway", error.description) }
+                throw .error(.internalServerError, "ca_rotation_failed", error.description)
+            } catch { throw .error(.internalServerError, "ca_rotation_failed", "\(error)") }
+        }
+        r.on(.POST, "/v1/ca/retire") { _, _ throws(HTTPResponse) in
+            do { return .json(try c.rollover.retire()) } catch let error as CARolloverError {
+                switch error {
+                case .inUse: throw .error(.conflict, "ca_in_use", error.description)
+                case .nothingToRetire: throw .error(.conflict, "nothing_to_retire", error.description)
+                default: throw .error(.internalServerError, "ca_retire_failed", error.description)
+                }
+            } catch { throw .error(.internalServerError, "ca_retire_failed", "\(error)") }
         }
         return r
     }

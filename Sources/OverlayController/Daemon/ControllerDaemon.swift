@@ -42,13 +42,17 @@ public final class ControllerDaemon: Service {
         try store.checkIntegrity()
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
         let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout, domain: c.domain)
+        roster.setTrust(network.ca.bundle)
+        let rollover = CARollover(ca: network.ca, store: store, roster: roster, passphrase: passphrase, logger: logger) {
+            network.serverContext.replace(with: try ControllerNetwork.issueServerContext(ca: network.ca, configuration: c))
+        }
         let mesh = MeshService(roster: roster)
         let nonces = NonceStore()
         let enrollment = EnrollmentService(store: store, ca: network.ca, nonces: nonces, network: network.range,
                                            certificateValidity: c.certificateValidity, roster: roster, logger: logger)
         let nodeRenewal = RenewalService(store: store, ca: network.ca, lifetime: c.certificateValidity, roster: roster, logger: logger)
         let tokens = TokenService(store: store, controllers: c.advertise.map(\.description),
-                                  caFingerprint: network.ca.certificate.fingerprint)
+                                  ca: network.ca)
         let group = MultiThreadedEventLoopGroup.singleton
         ControllerMetrics.prime()
         let meshStats = MeshStatsExporter()
@@ -69,8 +73,8 @@ public final class ControllerDaemon: Service {
                                             adopting: try context.sockets.take(ActivatedSockets.api, unix: false), tls: network.serverContext,
                                             router: apiRouter, group: group, logger: logger, limits: limits)
         var controlRouter = ControlAPI.router(.init(
-            configuration: c, range: network.range, ca: network.ca.certificate, logger: logger, store: store,
-            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics))
+            configuration: c, range: network.range, ca: network.ca, logger: logger, store: store,
+            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics, rollover: rollover))
         controlRouter.observer = ControllerMetrics.requestObserver(listener: "control")
         let control: HTTPServer
         do {
@@ -84,7 +88,7 @@ public final class ControllerDaemon: Service {
         let optional: [HTTPServer]
         do {
             optional = try await Self.openOptionalListeners(c, metrics: metrics, status: .init(
-                roster: roster, range: network.range, ca: network.ca.certificate, mesh: mesh), group: group, logger: logger)
+                roster: roster, range: network.range, ca: network.ca, mesh: mesh), group: group, logger: logger)
         } catch {
             await api.shutdown()
             await control.shutdown()

@@ -8,7 +8,7 @@ import OverlayTLS
 /// TLS certificate is issued afresh at each start for the addresses it
 /// currently advertises; its key lives only in memory.
 struct ControllerNetwork {
-    let ca: CertificateAuthority
+    let ca: NetworkCA
     let range: IPv4Network
     /// Swapped for a freshly signed one every `serverCertificateRenewal`, so a
     /// controller that runs for months never presents an expired certificate.
@@ -20,8 +20,12 @@ struct ControllerNetwork {
 
     static func openOrCreate(configuration c: ControllerConfiguration, store: any ControllerStore,
                              passphrase: [UInt8], logger: Logger) throws -> ControllerNetwork {
-        let caCert = c.stateDirectory + "/ca.crt"
-        let caKey = c.stateDirectory + "/ca.key"
+        let caFiles = CAFiles(directory: c.stateDirectory)
+        if let recovered = try caFiles.recover() {
+            logger.notice("\(recovered)", metadata: ["event": "ca-recovered", "dir": "\(c.stateDirectory)"])
+        }
+        let caCert = caFiles.cert
+        let caKey = caFiles.key
         let ca: CertificateAuthority
         let range: IPv4Network
         let files = FileManager.default
@@ -55,8 +59,10 @@ struct ControllerNetwork {
             logger.notice("created a new network", metadata: ["network": "\(range)", "ca.sha256": "\(ca.certificate.fingerprint)"])
         }
 
-        let context = try issueServerContext(ca: ca, configuration: c)
-        return ControllerNetwork(ca: ca, range: range, serverContext: TLSContextBox(context))
+        let pair = try caFiles.loadPrevious()
+        let network = NetworkCA(signing: ca, previous: pair?.previous, cross: pair?.cross, files: caFiles)
+        let context = try issueServerContext(ca: network, configuration: c)
+        return ControllerNetwork(ca: network, range: range, serverContext: TLSContextBox(context))
     }
 }
 
@@ -103,7 +109,7 @@ extension ControllerNetwork {
 extension ControllerNetwork {
     /// A new key and certificate for the controller (CN `overlayd-controller`,
     /// SANs for the advertised and listen addresses), kept in memory only.
-    static func issueServerContext(ca: CertificateAuthority, configuration c: ControllerConfiguration) throws -> TLSContext {
+    static func issueServerContext(ca: NetworkCA, configuration c: ControllerConfiguration) throws -> TLSContext {
         let hosts = c.advertise.map(\.host) + [c.listen.host]
         let ips = Array(Set(hosts.filter { IPv4Address($0) != nil && $0 != "0.0.0.0" })).sorted()
         let names = Array(Set(hosts.filter { IPv4Address($0) == nil && !$0.contains(":") })).sorted()
@@ -111,8 +117,8 @@ extension ControllerNetwork {
         let csr = try CertificateSigningRequest(commonName: controllerName, key: key)
         let cert = try ca.sign(request: csr, name: controllerName, dnsNames: names, ipAddresses: ips,
                                validity: serverCertificateValidity)
-        return try TLSContext(role: .server, configuration: .mutual(certificate: cert, key: key, ca: ca.certificate,
-                                                                    clientAuthentication: .optional))
+        return try TLSContext(role: .server, configuration: .mutual(certificate: cert, intermediates: ca.intermediates, key: key,
+                                                                    trust: ca.trusted, clientAuthentication: .optional))
     }
 
     /// Re-issues the controller's certificate every day until cancelled.

@@ -8,7 +8,7 @@ import OverlayTLS
 /// do the rest in one transaction while the CA signs inside it.
 public struct EnrollmentService: Sendable {
     let store: any ControllerStore
-    let ca: CertificateAuthority
+    let ca: NetworkCA
     let nonces: NonceStore
     let network: IPv4Network
     let certificateValidity: TimeInterval
@@ -46,6 +46,6 @@ public struct EnrollmentService: Sendable {
                                                       "token_id": "\(request.tokenID)", "cert_sha256": "\(node.fingerprint.prefix(16))"])
         }
         return EnrollResponse(name: node.name, overlayIP: node.overlayIP, network: network.description,
-                              certificate: node.certificate, caCertificate: ca.certificate.pem)
+                              certificate: node.certificate, caCertificate: ca.certificate.pem, trust: ca.bundle)
     }
 }

@@ -5,7 +5,7 @@ import OverlayTLS
 /// strictly, and signing it for one name and one overlay IP for the network's
 /// certificate lifetime. One place, so the two can never sign differently.
 struct NodeCertificateIssuer: Sendable {
-    let ca: CertificateAuthority
+    let ca: NetworkCA
     let lifetime: TimeInterval
 
     static let maxRequestBytes = 16 * 1024

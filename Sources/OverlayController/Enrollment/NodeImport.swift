@@ -22,9 +22,13 @@ enum NodeImport {
         guard now < cert.notAfter else {
             throw .error(.badRequest, "certificate_expired", "\(cert) expired on \(cert.notAfter); make a new one with certs/make-node.sh")
         }
-        do { try CertificateVerifier.verify(cert, chainsTo: ca, at: now) } catch {
+        do { try CertificateVerifier.verify(cert, chainsTo: ca.certificate, at: now) } catch {
+            if let other = ca.trusted.dropFirst().first, (try? CertificateVerifier.verify(cert, chainsTo: other, at: now)) != nil {
+                throw .error(.badRequest, "retiring_ca",
+                             "\(cert) was issued by the previous network CA (sha256 \(other.fingerprint.prefix(16))…), which is being retired; sign it with the current ca.crt and ca.key")
+            }
             throw .error(.badRequest, "foreign_certificate",
-                         "\(cert) was not issued by this network's CA '\(ca.commonName ?? "?")' (sha256 \(ca.fingerprint.prefix(16))…): \(error); sign it with this controller's ca.crt and ca.key (make-node.sh -c DIR)")
+                         "\(cert) was not issued by this network's CA '\(ca.certificate.commonName ?? "?")' (sha256 \(ca.certificate.fingerprint.prefix(16))…): \(error); sign it with this controller's ca.crt and ca.key (make-node.sh -c DIR)")
         }
         guard let name = cert.commonName else { throw invalid("the certificate has no subject CN; the CN must be the node name") }
         do { try NodeName.validate(name) } catch {

@@ -10,7 +10,7 @@ import OverlayTLS
 /// it is good only until it is renewed, so a stolen node key expires with it.
 public struct RenewalService: Sendable {
     let store: any ControllerStore
-    let ca: CertificateAuthority
+    let ca: NetworkCA
     let lifetime: TimeInterval
     let roster: Roster
     let logger: Logger
@@ -41,6 +41,7 @@ public struct RenewalService: Sendable {
                 "old_cert_sha256": "\(peer.fingerprint.prefix(16))", "cert_sha256": "\(node.fingerprint.prefix(16))",
                 "not_after": "\(ISO8601DateFormatter().string(from: certificate.notAfter))"])
         }
-        return RenewResponse(certificate: node.certificate, caCertificate: ca.certificate.pem, notAfter: certificate.notAfter)
+        return RenewResponse(certificate: node.certificate, caCertificate: ca.certificate.pem, notAfter: certificate.notAfter,
+                             trust: ca.bundle)
     }
 }

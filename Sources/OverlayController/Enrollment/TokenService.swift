@@ -6,7 +6,8 @@ import OverlayTLS
 public struct TokenService: Sendable {
     let store: any ControllerStore
     let controllers: [String]
-    let caFingerprint: String
+    /// New tokens pin the CA that signs now; after a CA rotation, the new one.
+    let ca: NetworkCA
 
     public func create(ttl: TimeInterval, uses: Int, name: String?, now: Date = Date()) throws -> TokenCreated {
         let id = Digest.hex(Digest.randomBytes(8))
@@ -14,7 +15,7 @@ public struct TokenService: Sendable {
         let record = TokenRecord(id: id, name: name, verifier: JoinProof.verifier(secret: secret), createdAt: now,
                                  expiresAt: now.addingTimeInterval(ttl), usesLeft: uses, revoked: false)
         try store.insertToken(record)
-        let token = JoinToken(controllers: controllers, caFingerprint: caFingerprint, id: id, secret: Base64URL.encode(secret))
+        let token = JoinToken(controllers: controllers, caFingerprint: ca.certificate.fingerprint, id: id, secret: Base64URL.encode(secret))
         return TokenCreated(token: token.encoded, info: Self.info(record))
     }
 

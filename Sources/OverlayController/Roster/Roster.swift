@@ -39,6 +39,8 @@ public final class Roster: Sendable {
         /// Last heartbeat per node, kept after it goes inactive for display.
         var seen: [String: Date] = [:]
         var cachedBody: (version: String, body: [UInt8])?
+        /// The network's CAs, sent with every full roster.
+        var trust: TrustBundle?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -87,6 +89,15 @@ public final class Roster: Sendable {
                 return "certificate for \(peer.name) is not the one registered (re-enrolled or removed)"
             }
             return nil
+        }
+    }
+
+    /// The CAs changed (`ca rotate`, `ca retire`): every node gets a full roster with them at its next poll.
+    func setTrust(_ bundle: TrustBundle) {
+        state.withLockedValue { s in
+            guard s.trust != bundle else { return }
+            s.trust = bundle
+            s.counter += 1
         }
     }
 
@@ -144,7 +155,7 @@ public final class Roster: Sendable {
                 return RosterEntry(name: name, overlayIP: r.overlayIP, endpoint: m.endpoint, fingerprint: r.fingerprint,
                                    dataPort: m.dataPort, previousFingerprint: r.previousFingerprint)
             }.sorted { $0.name < $1.name }
-            var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries, domain: domain))
+            var body = OverlayJSON.encode(RosterResponse(version: v, unchanged: false, nodes: entries, domain: domain, trust: s.trust))
             body.append(0x0a)
             s.cachedBody = (v, body)
             return (v, body)

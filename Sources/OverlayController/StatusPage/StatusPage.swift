@@ -17,7 +17,7 @@ enum StatusPage {
     struct Context: Sendable {
         var roster: Roster
         var range: IPv4Network
-        var ca: Certificate
+        var ca: NetworkCA
         var mesh: any MeshViewProviding
     }
 
@@ -48,7 +48,7 @@ enum StatusPage {
         let mesh = await c.mesh.statusMesh()
         let listing = c.roster.listing()
         let summary = StatusNetworkSummary(
-            name: c.ca.commonName ?? "overlayd network", range: c.range.description, caFingerprint: c.ca.fingerprint,
+            name: c.ca.certificate.commonName ?? "overlayd network", range: c.range.description, caFingerprint: c.ca.certificate.fingerprint,
             activeNodes: listing.filter(\.active).count, registeredNodes: listing.count,
             rosterVersion: mesh.rosterVersion, generatedAt: Date())
         let roster = listing.map {

@@ -16,6 +16,8 @@ struct RosterPoller: Sendable {
     let listenPort: Int
     /// The UDP data port, announced so peers know where to send; nil on a control-plane-only node.
     var dataPort: Int?
+    /// The network's CAs as each full roster gives them (`CertificateRenewer.adopt`).
+    var onTrust: @Sendable (TrustBundle) -> Void = { _ in }
     let logger: Logger
     /// Peer health to report with each poll.
     let reporter: HealthReporter
@@ -101,6 +103,7 @@ struct RosterPoller: Sendable {
 
     /// A roster answer into the cache; joins and departures logged and handed to `onChange`.
     private func apply(_ reply: RosterResponse) {
+        if !reply.unchanged, let trust = reply.trust { onTrust(trust) }
         let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
         if !added.isEmpty || !removed.isEmpty {
             logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",

@@ -86,6 +86,7 @@ public final class NodeDaemon: Service {
             if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
         }
         rosterPoller.dataPort = dataPlane?.listenPort
+        rosterPoller.onTrust = { renewer.adopt($0) }
         let poller = rosterPoller
         await refresher.install { await poller.fetchRoster() }
         let dataMetrics = dataPlane.map { _ in DataPlaneMetrics() }

@@ -27,6 +27,8 @@ final class CertificateRenewer: Sendable {
     static let firstRetry: TimeInterval = 5
     static let maxRetry: TimeInterval = 600
     static let callTimeout: TimeInterval = 10
+    /// How soon after it sees a new signing CA a node renews onto it, at most.
+    static let caMoveSpread: TimeInterval = 10
 
     init(identity: NodeIdentity, client: ControllerClient, contexts: NodeTLSContexts, stateDirectory: String, passphrase: [UInt8],
          logger: Logger, onRenewed: @escaping @Sendable () -> Void) {
@@ -63,10 +65,55 @@ final class CertificateRenewer: Sendable {
         while !Task.isCancelled {
             let wait = status.renewAt.timeIntervalSinceNow
             if wait > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(min(wait, 3600) * 1e9)) } catch { return }
+                // Short naps: a CA rotation seen in the roster brings the renewal forward (`adopt`).
+                do { try await Task.sleep(nanoseconds: UInt64(min(wait, 1) * 1e9)) } catch { return }
                 continue
             }
             await renewOnce()
+        }
+    }
+
+    /// The network's CAs from a full roster. A changed set is trusted from now on
+    /// (file and TLS contexts); when the CA that signs is no longer the one that
+    /// issued this node's certificate, the renewal comes forward to within
+    /// `caMoveSpread`, spread so a network's nodes do not all renew in the same second.
+    func adopt(_ bundle: TrustBundle) {
+        let parsed: TrustBundle.Parsed
+        do { parsed = try TrustBundle.Parsed(bundle) } catch {
+            logger.error("the controller sent CAs this node cannot use; keeping the current ones",
+                         metadata: ["event": "ca-set-refused", "error": "\(error)"])
+            return
+        }
+        let old = current
+        if parsed.cas.map(\.fingerprint) != old.trust.map(\.fingerprint) {
+            guard let issuer = old.issuer, parsed.cas.contains(issuer) else {
+                logger.error("\(TrustBundleError.dropsOwnIssuer)", metadata: ["event": "ca-set-refused"])
+                return
+            }
+            do {
+                let changed = try old.adoptingTrust(parsed.cas, in: stateDirectory)
+                try contexts.install(changed)
+                identity.withLockedValue { $0 = changed }
+                logger.notice("the network's CAs changed; trusting the new set", metadata: [
+                    "event": "ca-set-changed", "cas_sha256": "\(parsed.cas.map { String($0.fingerprint.prefix(16)) }.joined(separator: ","))",
+                ])
+            } catch {
+                logger.error("cannot install the network's new CAs; keeping the current ones",
+                             metadata: ["event": "ca-set-refused", "error": "\(error)"])
+                return
+            }
+        }
+        guard let signing = parsed.cas.first, current.issuer != signing else { return }
+        let soon = Date().addingTimeInterval(Double.random(in: 0...Self.caMoveSpread))
+        let moved = state.withLockedValue { s -> Bool in
+            guard s.renewAt > soon else { return false }
+            s.renewAt = soon
+            return true
+        }
+        if moved {
+            logger.notice("the network signs with a new CA; renewing onto it", metadata: [
+                "event": "certificate-renewal-scheduled", "renew_at": "\(ISO8601DateFormatter().string(from: soon))",
+            ])
         }
     }
 
@@ -93,11 +140,13 @@ final class CertificateRenewer: Sendable {
             let reply = try await client.call(.POST, "/v1/renew", body: RenewRequest(csr: csr.pem), as: RenewResponse.self,
                                               timeout: Self.callTimeout)
             let certificate = try Certificate(pem: reply.certificate)
-            try CertificateVerifier.verify(certificate, chainsTo: old.ca)
+            let bundle = try reply.trust.map { try TrustBundle.Parsed($0) }
+            try (bundle ?? TrustBundle.Parsed(cas: old.trust, intermediates: [])).verify(certificate)
             guard key.matches(certificate), certificate.commonName == old.name, certificate.ipAddresses == [old.overlayIP] else {
                 throw RenewalError.wrongCertificate
             }
-            let renewed = try old.installingRenewal(certificate: certificate, key: key, in: stateDirectory)
+            let renewed = try old.installingRenewal(certificate: certificate, intermediates: bundle?.intermediates ?? [],
+                                                    trust: bundle?.cas, key: key, in: stateDirectory)
             try contexts.install(renewed)
             identity.withLockedValue { $0 = renewed }
             state.withLockedValue { s in

@@ -96,16 +96,17 @@ struct Enroller {
                 throw NodeError.enrollmentRefused(error.message)
             }
             let certificate = try Certificate(pem: reply.certificate)
-            let ca = try Certificate(pem: reply.caCertificate)
-            guard ca.fingerprint == token.caFingerprint.lowercased() else {
-                throw NodeError.enrollmentRefused("the controller returned a CA that does not match the token's fingerprint")
+            let bundle = try TrustBundle.Parsed(reply.trust ?? TrustBundle(cas: [reply.caCertificate]))
+            // The token pins one CA; during a CA rollover the controller vouches for the other over this same pinned channel.
+            guard bundle.cas.contains(where: { $0.fingerprint == token.caFingerprint.lowercased() }) else {
+                throw NodeError.enrollmentRefused("the controller returned CAs none of which matches the token's fingerprint")
             }
-            try CertificateVerifier.verify(certificate, chainsTo: ca)
+            try bundle.verify(certificate)
             guard key.matches(certificate), certificate.commonName == name else {
                 throw NodeError.enrollmentRefused("the controller returned a certificate for another key or name")
             }
-            return NodeIdentity(name: name, overlayIP: reply.overlayIP, network: reply.network,
-                                controllers: token.controllers, certificate: certificate, key: key, ca: ca)
+            return NodeIdentity(name: name, overlayIP: reply.overlayIP, network: reply.network, controllers: token.controllers,
+                                certificate: certificate, key: key, trust: bundle.cas, intermediates: bundle.intermediates)
         }
         throw NodeError.controllerUnreachable(token.controllers, lastError)
     }

@@ -30,18 +30,33 @@ extension NodeIdentity {
         return key
     }
 
-    /// This identity with `certificate` and its `key`, written to `dir` in the order above.
-    func installingRenewal(certificate: Certificate, key: PrivateKey, in dir: String) throws -> NodeIdentity {
+    /// This identity with `certificate` and its `key`, written to `dir` in the order above. A
+    /// renewal also brings the network's CAs (`trust`), written first: the set a renewal
+    /// brings always holds the CA of both the old certificate and the new.
+    func installingRenewal(certificate: Certificate, intermediates: [Certificate], trust: [Certificate]?, key: PrivateKey,
+                           in dir: String) throws -> NodeIdentity {
         let pending = Self.pendingPaths(dir)
         let paths = Self.paths(dir)
-        try SecureFile.write(certificate.pem, to: pending.cert, mode: 0o644)
+        var renewed = self
+        renewed.certificate = certificate
+        renewed.intermediates = intermediates
+        renewed.key = key
+        if let trust { renewed.trust = trust }
+        if renewed.trust != self.trust { try SecureFile.write(renewed.trustFile, to: paths.ca, mode: 0o644) }
+        try SecureFile.write(renewed.certificateFile, to: pending.cert, mode: 0o644)
         try Self.rename(pending.key, to: paths.key)
         try Self.rename(pending.cert, to: paths.cert)
         Self.syncDirectory(dir)
-        var renewed = self
-        renewed.certificate = certificate
-        renewed.key = key
         return renewed
+    }
+
+    /// This identity trusting `trust` (the network's CAs as the roster now gives them), written to `dir`.
+    func adoptingTrust(_ trust: [Certificate], in dir: String) throws -> NodeIdentity {
+        var changed = self
+        changed.trust = trust
+        try SecureFile.write(changed.trustFile, to: Self.paths(dir).ca, mode: 0o644)
+        Self.syncDirectory(dir)
+        return changed
     }
 
     /// Finishes a renewal a crash interrupted between saving its answer and renaming the pair.

@@ -3,8 +3,9 @@ import OverlayCore
 import OverlayTLS
 
 /// What a node keeps in its state directory after enrolling: its key
-/// (encrypted), its certificate, the network CA and where the controller is.
-/// A later start needs nothing else, and no token.
+/// (encrypted), its certificate (with the intermediate it is presented with
+/// during a CA rollover), the network CAs it trusts and where the controller
+/// is. A later start needs nothing else, and no token.
 public struct NodeIdentity: Sendable {
     public var name: String
     public var overlayIP: String
@@ -12,7 +13,10 @@ public struct NodeIdentity: Sendable {
     public var controllers: [String]
     public var certificate: Certificate
     public var key: PrivateKey
-    public var ca: Certificate
+    /// The network CAs this node trusts, the signing one first: one, or two during a CA rollover.
+    public var trust: [Certificate]
+    /// Presented after the certificate: the new CA cross-signed by the old one, while both are trusted.
+    public var intermediates: [Certificate] = []
 
     struct Metadata: Codable {
         var name: String
@@ -36,21 +40,39 @@ public struct NodeIdentity: Sendable {
               let meta = try? JSONDecoder().decode(Metadata.self, from: data) else {
             throw NodeError.damagedState("\(p.meta) is missing or unreadable")
         }
-        let cert = try Certificate(file: p.cert)
+        let chain = try Self.certificates(in: p.cert)
+        let cert = chain[0]
         let key = try PrivateKey.load(file: p.key, passphrase: passphrase)
-        let ca = try Certificate(file: p.ca)
+        let trust = try Self.certificates(in: p.ca)
         guard key.matches(cert) else { throw NodeError.damagedState("\(p.key) does not belong to \(p.cert)") }
         // Renewal needs a certificate the controller still accepts; an expired one can only be replaced with a token.
         if cert.notAfter <= now { throw NodeError.certificateExpired(name: meta.name, notAfter: cert.notAfter, dir: dir) }
         return NodeIdentity(name: meta.name, overlayIP: meta.overlayIP, network: meta.network, controllers: meta.controllers,
-                            certificate: cert, key: key, ca: ca)
+                            certificate: cert, key: key, trust: trust, intermediates: Array(chain.dropFirst()))
     }
+
+    /// Every certificate in a PEM file, in order.
+    static func certificates(in path: String) throws -> [Certificate] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PKIError.cannotRead(path: path, reason: "file missing or unreadable")
+        }
+        do { return try Certificate.chain(pem: String(decoding: data, as: UTF8.self)) } catch {
+            throw NodeError.damagedState("\(path) holds no certificate")
+        }
+    }
+
+    /// `node.crt` as written: the certificate, then its intermediates.
+    var certificateFile: String { ([certificate] + intermediates).map(\.pem).joined() }
+    var trustFile: String { trust.map(\.pem).joined() }
+
+    /// The CA among `trust` that issued this node's certificate itself (not through a cross-certificate).
+    var issuer: Certificate? { trust.first { (try? CertificateVerifier.verify(certificate, chainsTo: $0)) != nil } }
 
     func save(to dir: String, passphrase: [UInt8]) throws {
         let p = Self.paths(dir)
         try key.write(file: p.key, passphrase: passphrase)
-        try SecureFile.write(certificate.pem, to: p.cert, mode: 0o644)
-        try SecureFile.write(ca.pem, to: p.ca, mode: 0o644)
+        try SecureFile.write(certificateFile, to: p.cert, mode: 0o644)
+        try SecureFile.write(trustFile, to: p.ca, mode: 0o644)
         let meta = Metadata(name: name, overlayIP: overlayIP, network: network, controllers: controllers)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -91,3 +91,29 @@ public struct NodeImportRequest: Codable, Sendable {
     public var certificate: String
     public init(certificate: String) { self.certificate = certificate }
 }
+
+/// The network's CAs as `overlayctl ca status` shows them: who signs now, who
+/// is still trusted while nodes move, and which nodes hold a certificate of each.
+public struct CAListing: Codable, Sendable {
+    public struct Entry: Codable, Sendable {
+        public var fingerprint: String
+        public var subject: String
+        public var notBefore: Date
+        public var notAfter: Date
+        /// `signing` (new certificates) or `retiring` (trusted until `ca retire`).
+        public var role: String
+        /// Registered nodes whose current certificate this CA issued, and which of them are active.
+        public var nodes: [String]
+        public var activeNodes: [String]
+
+        public init(fingerprint: String, subject: String, notBefore: Date, notAfter: Date, role: String,
+                    nodes: [String], activeNodes: [String]) {
+            self.fingerprint = fingerprint; self.subject = subject; self.notBefore = notBefore; self.notAfter = notAfter
+            self.role = role; self.nodes = nodes; self.activeNodes = activeNodes
+        }
+    }
+    public var cas: [Entry]
+    /// After a retire: registered nodes (inactive) whose certificate only the retired CA vouched for; each needs a new token.
+    public var stranded: [String]?
+    public init(cas: [Entry], stranded: [String]? = nil) { self.cas = cas; self.stranded = stranded }
+}

@@ -30,9 +30,13 @@ public struct EnrollResponse: Codable, Sendable {
     public var network: String
     public var certificate: String
     public var caCertificate: String
+    /// Every CA the network trusts and the intermediates to present: during a CA rollover
+    /// a token pins either CA (absent from controllers before CA rollover).
+    public var trust: TrustBundle?
 
-    public init(name: String, overlayIP: String, network: String, certificate: String, caCertificate: String) {
+    public init(name: String, overlayIP: String, network: String, certificate: String, caCertificate: String,
+                trust: TrustBundle? = nil) {
         self.name = name; self.overlayIP = overlayIP; self.network = network
-        self.certificate = certificate; self.caCertificate = caCertificate
+        self.certificate = certificate; self.caCertificate = caCertificate; self.trust = trust
     }
 }

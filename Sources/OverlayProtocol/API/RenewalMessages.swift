@@ -14,8 +14,10 @@ public struct RenewResponse: Codable, Sendable {
     public var certificate: String
     public var caCertificate: String
     public var notAfter: Date
+    /// The CAs to trust from now on and the intermediates to present (absent from controllers before CA rollover).
+    public var trust: TrustBundle?
 
-    public init(certificate: String, caCertificate: String, notAfter: Date) {
-        self.certificate = certificate; self.caCertificate = caCertificate; self.notAfter = notAfter
+    public init(certificate: String, caCertificate: String, notAfter: Date, trust: TrustBundle? = nil) {
+        self.certificate = certificate; self.caCertificate = caCertificate; self.notAfter = notAfter; self.trust = trust
     }
 }

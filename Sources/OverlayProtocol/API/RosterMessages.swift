@@ -47,10 +47,14 @@ public struct RosterResponse: Codable, Sendable {
     public var health: HealthReportReply?
     /// The DNS domain of the network's names (`overlay.internal`); sent with `nodes`, absent when `unchanged`.
     public var domain: String?
+    /// The network's CAs; sent with `nodes`. A node trusts exactly these from then on,
+    /// and renews soon when its certificate is not from the first.
+    public var trust: TrustBundle?
 
-    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?, health: HealthReportReply? = nil, domain: String? = nil) {
+    public init(version: String, unchanged: Bool, nodes: [RosterEntry]?, health: HealthReportReply? = nil, domain: String? = nil,
+                trust: TrustBundle? = nil) {
         self.version = version; self.unchanged = unchanged; self.nodes = nodes; self.health = health
-        self.domain = domain
+        self.domain = domain; self.trust = trust
     }
 }
 

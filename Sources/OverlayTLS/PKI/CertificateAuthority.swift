@@ -30,6 +30,27 @@ public final class CertificateAuthority: @unchecked Sendable {
         return try CertificateAuthority(certificate: cert, key: key)
     }
 
+    /// The key-rollover certificate of RFC 4210 ("new with old"): `successor`'s key
+    /// under this CA's signature. Both CAs carry the same name, so the
+    /// certificate is self-issued and does not count against `pathlen:0`; a
+    /// peer that still trusts only this CA verifies the successor's leaves
+    /// through it, and one that trusts the successor never needs it.
+    public func crossSign(_ successor: CertificateAuthority) throws -> Certificate {
+        guard successor.certificate.commonName == certificate.commonName else {
+            throw PKIError.signingFailed("a successor CA carries the same name as the CA it replaces")
+        }
+        guard let pub = X509_get0_pubkey(successor.certificate.x509) else { throw PKIError.signingFailed("successor CA has no public key") }
+        let validity = min(certificate.notAfter, successor.certificate.notAfter).timeIntervalSinceNow
+        guard validity > 0 else { throw PKIError.signingFailed("\(certificate) has expired: it cannot vouch for a successor") }
+        return try Self.buildCertificate(subject: certificate.commonName ?? "", publicKey: pub, issuer: certificate, signer: key,
+                                         validity: validity, extensions: [
+                                            (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
+                                            (NID_key_usage, "critical,keyCertSign,cRLSign"),
+                                            (NID_subject_key_identifier, "hash"),
+                                            (NID_authority_key_identifier, "keyid:always"),
+                                         ])
+    }
+
     /// Loads the CA certificate and decrypts its key.
     public static func load(certificateFile: String, keyFile: String, passphrase: [UInt8]) throws -> CertificateAuthority {
         let cert = try Certificate(file: certificateFile)

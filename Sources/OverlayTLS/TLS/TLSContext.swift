@@ -47,9 +47,12 @@ public final class TLSContext: @unchecked Sendable {
 
         var mode = SSL_VERIFY_PEER
         switch configuration.trust {
-        case .networkCA(let ca):
-            guard let store = SSL_CTX_get_cert_store(ctx), X509_STORE_add_cert(store, ca.x509) == 1 else {
-                throw TLSError.invalidConfiguration("cannot load the network CA: \(OpenSSLErrorStack.drain())")
+        case .networkCAs(let cas):
+            guard !cas.isEmpty else { throw TLSError.invalidConfiguration("no network CA to trust") }
+            for ca in cas {
+                guard let store = SSL_CTX_get_cert_store(ctx), X509_STORE_add_cert(store, ca.x509) == 1 else {
+                    throw TLSError.invalidConfiguration("cannot load the network CA \(ca.commonName ?? "?"): \(OpenSSLErrorStack.drain())")
+                }
             }
             if role == .server {
                 switch configuration.clientAuthentication {

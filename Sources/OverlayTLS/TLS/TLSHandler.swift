@@ -164,7 +164,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return .peerCertificateRejected("certificate signed by unknown CA (no CA with the pinned fingerprint \(pin.prefix(16))… in the peer's chain)")
             }
             do {
-                try CertificateVerifier.verify(leaf, chainsTo: ca)
+                // During a CA rollover the leaf is the new CA's, reached through the chain's cross-signed intermediate.
+                try CertificateVerifier.verify(leaf, chainsTo: ca, intermediates: chain.dropFirst().filter { $0 != ca })
             } catch let PKIError.verificationFailed(reason) {
                 return .peerCertificateRejected(reason)
             } catch {
