@@ -96,8 +96,9 @@ public final class Roster: Sendable {
     func setTrust(_ bundle: TrustBundle) {
         state.withLockedValue { s in
             guard s.trust != bundle else { return }
+            // The first set (at start) is no change to the roster anyone holds.
+            if s.trust != nil { s.counter += 1 }
             s.trust = bundle
-            s.counter += 1
         }
     }
 
