@@ -107,6 +107,9 @@ struct Status: AsyncParsableCommand {
                     roster:      version \(s.rosterVersion)
                     uptime:      \(DurationParser.format(s.uptimeSeconds))
                     """)
+                if let until = s.registryRecoveryUntil {
+                    print("recovery:    REBUILDING THE REGISTRY after a lost database: nodes re-register as they poll; new nodes enroll from \(ISO8601DateFormatter().string(from: until)) (or after 'overlayctl ca rotate' and 'ca retire')")
+                }
             }
         }
     }

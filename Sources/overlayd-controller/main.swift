@@ -74,6 +74,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("request-read-timeout"), help: ArgumentHelp("A TLS API client must send a whole request (headers and body) within this long, or it is disconnected. (default: \(DurationParser.format(ControllerConfiguration.defaultRequestReadTimeout)))", valueName: "duration"))
     var requestReadTimeout: String?
 
+    @Flag(name: .customLong("recover-registry"), help: ArgumentHelp("controller.db was lost and no backup is left: start with an empty registry that is rebuilt from the certificates nodes present, and let no new node enroll until no certificate from before can still be valid (docs/operations.md, 'When controller.db is lost')."))
+    var recoverRegistry = false
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error. (default: info)", valueName: "level"))
     var logLevel: String?
 
@@ -94,10 +97,14 @@ struct ControllerCommand: AsyncParsableCommand {
         flags.enrollRate = enrollRate
         flags.maxConnectionsPerSource = maxConnectionsPerSource
         flags.requestReadTimeout = requestReadTimeout
-        let (configFile, settings) = (config, flags)
+        let (configFile, settings, recover) = (config, flags, recoverRegistry)
         do {
             try await DaemonLauncher.run(program: "overlayd-controller",
-                                         configuration: { try ControllerConfiguration.resolve(flags: settings, configFile: configFile) },
+                                         configuration: {
+                                             var c = try ControllerConfiguration.resolve(flags: settings, configFile: configFile)
+                                             c.recoverRegistry = recover
+                                             return c
+                                         },
                                          makeDaemon: { ControllerDaemon(configuration: $0, logger: $1, context: $2) })
         } catch {
             throw ExitCode(error.status)

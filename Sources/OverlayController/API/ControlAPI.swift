@@ -21,6 +21,7 @@ enum ControlAPI {
         var startedAt: Date
         var metrics: MetricsExposition
         var rollover: CARollover
+        var recovery: RegistryRecovery
     }
 
     static func router(_ c: Context) -> HTTPRouter {
@@ -28,12 +29,14 @@ enum ControlAPI {
         MetricsEndpoint.add(to: &r, c.metrics)
         r.on(.GET, "/v1/status") { _, _ in
             let counts = c.roster.counts()
-            return .json(ControllerStatus(network: c.range.description, caFingerprint: c.ca.certificate.fingerprint,
+            var status = ControllerStatus(network: c.range.description, caFingerprint: c.ca.certificate.fingerprint,
                                           listen: c.configuration.listen.description,
                                           advertise: c.configuration.advertise.map(\.description),
                                           registeredNodes: counts.registered, activeNodes: counts.active,
                                           activeTimeoutSeconds: c.roster.activeTimeout, rosterVersion: c.roster.currentVersion(),
-                                          startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt)))
+                                          startedAt: c.startedAt, uptimeSeconds: Date().timeIntervalSince(c.startedAt))
+            status.registryRecoveryUntil = c.recovery.activeUntil
+            return .json(status)
         }
         r.on(.GET, "/v1/roster") { _, _ in
             .json(RosterListing(version: c.roster.currentVersion(), nodes: c.roster.listing(), domain: c.roster.domain))

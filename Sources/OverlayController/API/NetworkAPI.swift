@@ -12,7 +12,7 @@ import OverlayTLS
 /// registered node's current one.
 enum NetworkAPI {
     static func router(enrollment: EnrollmentService, renewal: RenewalService, nonces: NonceStore, limiter: EnrollmentLimiter,
-                       roster: Roster, mesh: MeshService,
+                       roster: Roster, mesh: MeshService, recovery: RegistryRecovery,
                        logger: Logger) -> HTTPRouter {
         var r = HTTPRouter()
         r.on(.GET, "/v1/health") { _, _ in .json(["status": "ok"]) }
@@ -28,6 +28,15 @@ enum NetworkAPI {
 
         r.on(.POST, "/v1/enroll") { request, _ throws(HTTPResponse) in
             try limiter.check(request, .enroll)
+            if let until = recovery.activeUntil {
+                ControllerMetrics.enrollmentRefused("registry_recovering")
+                var response = HTTPResponse.error(.serviceUnavailable, "registry_recovering",
+                    "this controller is rebuilding its registry after losing its database; new nodes can enroll from "
+                    + "\(ISO8601DateFormatter().string(from: until)), when no certificate from before can still be valid "
+                    + "(or as soon as its operator has rotated and retired the CA)")
+                response.headers.add(name: "retry-after", value: "\(Int(until.timeIntervalSinceNow.rounded(.up)))")
+                throw response
+            }
             let body: EnrollRequest
             do throws(HTTPResponse) { body = try request.decode(EnrollRequest.self) } catch {
                 ControllerMetrics.enrollmentRefused("malformed_request")
@@ -58,7 +67,7 @@ enum NetworkAPI {
                 throw .error(.unauthorized, "client_certificate_required",
                              "renewal needs mutual TLS with the node's current certificate")
             }
-            if let reason = roster.authorizeRenewal(peer) {
+            if let reason = roster.authorizeRenewal(peer), !(recovery.adopt(peer) && roster.authorizeRenewal(peer) == nil) {
                 ControllerMetrics.renewal(refused: "unknown_certificate")
                 logger.warning("renewal refused", metadata: ["event": "renewal-refused", "node": "\(peer.name)",
                                                              "error": "unknown_certificate", "cert_sha256": "\(peer.fingerprint.prefix(16))"])
@@ -82,7 +91,7 @@ enum NetworkAPI {
         }
 
         r.on(.POST, "/v1/roster") { request, _ throws(HTTPResponse) in
-            let peer = try authenticate(request, roster: roster)
+            let peer = try authenticate(request, roster: roster, recovery: recovery)
             let body = request.body.isEmpty ? RosterRequest(knownVersion: nil, advertise: nil, listenPort: nil)
                                             : try request.decode(RosterRequest.self)
             let endpoint = try endpoint(for: body, request: request)
@@ -107,12 +116,12 @@ enum NetworkAPI {
         }
 
         r.on(.GET, "/v1/mesh") { request, _ throws(HTTPResponse) in
-            _ = try authenticate(request, roster: roster)
+            _ = try authenticate(request, roster: roster, recovery: recovery)
             return try MeshAPI.brokenView(request, mesh: mesh)
         }
 
         r.on(.GET, "/v1/roster") { request, _ throws(HTTPResponse) in
-            _ = try authenticate(request, roster: roster)
+            _ = try authenticate(request, roster: roster, recovery: recovery)
             let current = roster.currentRoster()
             if request.query["version"] == current.version {
                 ControllerMetrics.rosterAnswered(full: false)
@@ -123,7 +132,7 @@ enum NetworkAPI {
         }
 
         r.on(.POST, "/v1/leave") { request, _ throws(HTTPResponse) in
-            let peer = try authenticate(request, roster: roster)
+            let peer = try authenticate(request, roster: roster, recovery: recovery)
             let wasActive = roster.leave(name: peer.name)
             logger.notice("node left", metadata: ["event": "node-left", "node": "\(peer.name)", "was_active": "\(wasActive)"])
             return .json(LeaveResponse(name: peer.name, active: false))
@@ -131,12 +140,18 @@ enum NetworkAPI {
         return r
     }
 
-    static func authenticate(_ request: HTTPRequest, roster: Roster) throws(HTTPResponse) -> PeerIdentity {
+    /// The node presenting the request's certificate; during a registry recovery an unknown
+    /// but CA-signed certificate re-registers its node first (RegistryRecovery).
+    static func authenticate(_ request: HTTPRequest, roster: Roster, recovery: RegistryRecovery? = nil) throws(HTTPResponse) -> PeerIdentity {
         guard let peer = request.peer else {
             throw .error(.unauthorized, "client_certificate_required",
                          "this endpoint needs mutual TLS with a node certificate (curl --cert node.crt --key node.key --cacert ca.crt)")
         }
-        if let reason = roster.authorize(peer) { throw .error(.forbidden, "unknown_certificate", reason) }
+        if let reason = roster.authorize(peer) {
+            guard let recovery, recovery.adopt(peer), roster.authorize(peer) == nil else {
+                throw .error(.forbidden, "unknown_certificate", reason)
+            }
+        }
         return peer
     }
 

@@ -27,6 +27,8 @@ public struct ControllerConfiguration: Sendable {
     public var maxConnectionsPerSource: Int
     /// Seconds a client has to send a whole request on the TLS API (slow-loris).
     public var requestReadTimeout: TimeInterval
+    /// `--recover-registry`, command line only: start over a lost `controller.db` (RegistryRecovery).
+    public var recoverRegistry = false
 
     /// A token guesser gets 30 guesses a minute from one address; a node
     /// needs one of each request, and 100 nodes behind one NAT are all in

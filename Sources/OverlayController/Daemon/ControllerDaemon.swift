@@ -43,7 +43,8 @@ public final class ControllerDaemon: Service {
         let network = try ControllerNetwork.openOrCreate(configuration: c, store: store, passphrase: passphrase, logger: logger)
         let roster = Roster(nodes: try store.nodes(), activeTimeout: c.activeTimeout, domain: c.domain)
         roster.setTrust(network.ca.bundle)
-        let rollover = CARollover(ca: network.ca, store: store, roster: roster, passphrase: passphrase, logger: logger) {
+        let recovery = RegistryRecovery(until: network.recoveryUntil, store: store, roster: roster, range: network.range, logger: logger)
+        let rollover = CARollover(ca: network.ca, store: store, roster: roster, passphrase: passphrase, logger: logger, recovery: recovery) {
             network.serverContext.replace(with: try ControllerNetwork.issueServerContext(ca: network.ca, configuration: c))
         }
         let mesh = MeshService(roster: roster)
@@ -64,7 +65,7 @@ public final class ControllerDaemon: Service {
 
         let limiter = EnrollmentLimiter(rate: c.enrollRate, logger: logger)
         var apiRouter = NetworkAPI.router(enrollment: enrollment, renewal: nodeRenewal, nonces: nonces, limiter: limiter, roster: roster,
-                                          mesh: mesh, logger: logger)
+                                          mesh: mesh, recovery: recovery, logger: logger)
         apiRouter.observer = ControllerMetrics.requestObserver(listener: "api")
         let limits = HTTPServerLimits(connectionsPerSource: c.maxConnectionsPerSource,
                                       requestReadTimeout: .nanoseconds(Int64(c.requestReadTimeout * 1e9)),
@@ -74,7 +75,8 @@ public final class ControllerDaemon: Service {
                                             router: apiRouter, group: group, logger: logger, limits: limits)
         var controlRouter = ControlAPI.router(.init(
             configuration: c, range: network.range, ca: network.ca, logger: logger, store: store,
-            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics, rollover: rollover))
+            roster: roster, mesh: mesh, tokens: tokens, startedAt: Date(), metrics: metrics, rollover: rollover,
+            recovery: recovery))
         controlRouter.observer = ControllerMetrics.requestObserver(listener: "control")
         let control: HTTPServer
         do {

@@ -13,6 +13,8 @@ struct ControllerNetwork {
     /// Swapped for a freshly signed one every `serverCertificateRenewal`, so a
     /// controller that runs for months never presents an expired certificate.
     let serverContext: TLSContextBox
+    /// Set while the registry is being rebuilt after `controller.db` was lost.
+    let recoveryUntil: Date?
 
     static let controllerName = "overlayd-controller"
     static let serverCertificateValidity: TimeInterval = 30 * 86_400
@@ -29,6 +31,26 @@ struct ControllerNetwork {
         let ca: CertificateAuthority
         let range: IPv4Network
         let files = FileManager.default
+        let marker = NetworkMarker.load(from: c.stateDirectory)
+        var recoveryUntil = RegistryRecovery.parse(try store.meta(RegistryRecovery.metaKey))
+        if try store.meta("network") == nil, let marker {
+            // This directory had a network and its database is gone: starting empty would hand out live identities.
+            guard c.recoverRegistry else {
+                throw ControllerError.registryLost(dir: c.stateDirectory, network: marker.network, createdAt: marker.createdAt)
+            }
+            guard files.fileExists(atPath: caCert) else {
+                throw ControllerError.damagedState("\(caCert) is gone as well as the database: there is nothing to recover from; restore the state directory from a backup")
+            }
+            let until = Date().addingTimeInterval(c.certificateValidity + CertificateAuthority.clockSkewAllowance)
+            try store.setMeta("network", marker.network)
+            try store.setMeta(RegistryRecovery.metaKey, ISO8601DateFormatter().string(from: until))
+            recoveryUntil = until
+            logger.notice("registry recovery started: nodes are re-registered from the certificates they present; new nodes enroll from the end of the recovery", metadata: [
+                "event": "registry-recovery-started", "network": "\(marker.network)", "until": "\(ISO8601DateFormatter().string(from: until))",
+            ])
+        } else if c.recoverRegistry, recoveryUntil == nil {
+            throw ControllerError.nothingToRecover(dir: c.stateDirectory)
+        }
         if files.fileExists(atPath: caCert), let stored = try store.meta("network") {
             ca = try CertificateAuthority.load(certificateFile: caCert, keyFile: caKey, passphrase: passphrase)
             range = try IPv4Network(parsing: stored)
@@ -59,10 +81,13 @@ struct ControllerNetwork {
             logger.notice("created a new network", metadata: ["network": "\(range)", "ca.sha256": "\(ca.certificate.fingerprint)"])
         }
 
+        if marker == nil {
+            try NetworkMarker(network: range.description, caSha256: ca.certificate.fingerprint, createdAt: Date()).write(to: c.stateDirectory)
+        }
         let pair = try caFiles.loadPrevious()
         let network = NetworkCA(signing: ca, previous: pair?.previous, cross: pair?.cross, files: caFiles)
         let context = try issueServerContext(ca: network, configuration: c)
-        return ControllerNetwork(ca: network, range: range, serverContext: TLSContextBox(context))
+        return ControllerNetwork(ca: network, range: range, serverContext: TLSContextBox(context), recoveryUntil: recoveryUntil)
     }
 }
 
@@ -137,11 +162,20 @@ extension ControllerNetwork {
     }
 }
 
-public enum ControllerError: Error, Sendable, CustomStringConvertible {
+public enum ControllerError: Error, Sendable, CustomStringConvertible, ExitStatusProviding {
+    /// A lost registry stays lost: the unit does not restart over it (RestartPreventExitStatus=65).
+    public var exitStatus: Int32 {
+        if case .registryLost = self { return exitStatusDataDamaged }
+        return 1
+    }
+
     case damagedState(String)
     case cannotAdoptCA(String)
     case networkMismatch(stored: String, requested: String)
     case cannotCreateStateDirectory(String, String)
+    /// The database is gone but the directory held a network (`network.json`).
+    case registryLost(dir: String, network: String, createdAt: Date)
+    case nothingToRecover(dir: String)
 
     public var description: String {
         switch self {
@@ -149,6 +183,14 @@ public enum ControllerError: Error, Sendable, CustomStringConvertible {
         case .cannotAdoptCA(let r): return "cannot adopt the CA in the state directory: \(r)"
         case .networkMismatch(let s, let r): return "this network was created as \(s); --network \(r) cannot change it (drop the option, or start a new network in an empty --state-dir)"
         case .cannotCreateStateDirectory(let d, let r): return "cannot create the state directory \(d): \(r)"
+        case .registryLost(let d, let n, let created):
+            return "\(d)/controller.db holds no registry, but this state directory is the controller of network \(n) (since "
+                + "\(ISO8601DateFormatter().string(from: created))): its nodes may still hold valid certificates for their names and overlay IPs, "
+                + "so starting empty could give them to new nodes. Restore controller.db from a backup (docs/operations.md, "
+                + "'Backing up the state directory'), or, with no backup, start once with --recover-registry to rebuild the registry "
+                + "from the certificates the nodes present (new nodes wait until no old certificate can still be valid)"
+        case .nothingToRecover(let d):
+            return "--recover-registry is for a state directory whose controller.db was lost; \(d) has its registry: start without it"
         }
     }
 }

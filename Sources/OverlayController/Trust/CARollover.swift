@@ -14,6 +14,8 @@ struct CARollover: Sendable {
     let roster: Roster
     let passphrase: [UInt8]
     let logger: Logger
+    /// A registry being rebuilt after a lost database ends with the retire: no certificate from before is valid any more.
+    let recovery: RegistryRecovery
     /// Re-issues the controller's own certificate under the signing CA, trusting the new set.
     let reissueServerCertificate: @Sendable () throws -> Void
 
@@ -56,6 +58,7 @@ struct CARollover: Sendable {
             "event": "ca-retired", "ca_sha256": "\(ca.certificate.fingerprint)", "retired_ca_sha256": "\(old)",
             "stranded": "\(stranded.joined(separator: ","))",
         ])
+        try recovery.end(because: "the CA that signed every certificate from before the database was lost is retired")
         var result = try listing()
         result.stranded = stranded
         return result

@@ -37,6 +37,8 @@ struct Enroller {
             do {
                 return try await attempt(csr: csr, context: context, key: key)
             } catch let busy as ControllerBusy {
+                // "Later" beyond all patience (a controller rebuilding its registry says days) is a refusal for now.
+                if let later = busy.retryAfter, later > patience { throw NodeError.enrollmentRefused(busy.message) }
                 let delay = backoff.next(retryAfter: busy.retryAfter)
                 let waited = Double((clock.now - started).components.seconds)
                 guard waited + delay <= patience else {

@@ -29,6 +29,8 @@ public struct RosterListing: Codable, Sendable {
 
 public struct ControllerStatus: Codable, Sendable {
     public var network: String
+    /// Set while the registry is rebuilt after a lost database (`--recover-registry`): new nodes enroll from then.
+    public var registryRecoveryUntil: Date?
     public var caFingerprint: String
     public var listen: String
     public var advertise: [String]

@@ -126,14 +126,23 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Restarts the controller on the same address and state (a controller that was stopped).
-    func restartController() async throws {
+    func restartController(extraArguments: [String] = []) async throws {
         let c = try #require(controller, "no controller to restart")
-        c.process = try launchController(host: c.host, port: c.port, namespace: c.namespace, stateDir: c.stateDir, socket: c.socket)
+        c.process = try launchController(host: c.host, port: c.port, namespace: c.namespace, stateDir: c.stateDir, socket: c.socket,
+                                         extraArguments: extraArguments)
         try await waitControllerReady(c)
     }
 
+    /// Starts the stopped controller again without waiting for it: for a start that must be refused.
+    func relaunchController(extraArguments: [String] = []) throws -> ChildProcess {
+        let c = try #require(controller, "no controller to restart")
+        c.process = try launchController(host: c.host, port: c.port, namespace: c.namespace, stateDir: c.stateDir, socket: c.socket,
+                                         extraArguments: extraArguments)
+        return c.process
+    }
+
     private func launchController(host: String, port: Int, namespace: String?, stateDir: String, socket: String,
-                                  environment: [String: String] = [:]) throws -> ChildProcess {
+                                  environment: [String: String] = [:], extraArguments: [String] = []) throws -> ChildProcess {
         try spawn(label: "controller", executable: try Binaries.path("overlayd-controller"), arguments: [
             "--state-dir", stateDir,
             "--listen", "\(host):\(port)",
@@ -142,7 +151,7 @@ final class Cluster: @unchecked Sendable {
             "--network", settings.network,
             "--active-timeout", settings.activeTimeout,
             "--passphrase-file", passphraseFile,
-        ] + settings.controllerArguments, namespace: namespace, environment: environment)
+        ] + settings.controllerArguments + extraArguments, namespace: namespace, environment: environment)
     }
 
     private func waitControllerReady(_ c: ControllerHandle, portChosenHere: Bool = false) async throws {
