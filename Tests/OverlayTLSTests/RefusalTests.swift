@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import OverlayTLS
 import Testing
@@ -64,18 +65,38 @@ struct RefusalTests {
                 "server saw \(outcome.server) \(outcome.serverErrors)")
     }
 
-    @Test("an expired client certificate: 'certificate expired'; the client is told")
-    func expiredClient() async throws {
-        let outcome = try await attempt(server: pki.serverContext(pki.bob), client: pki.clientContext(pki.expiredAlice))
-        #expect(Self.error(outcome.server) == .peerCertificateRejected("certificate expired"))
-        #expect(Self.rejectedByPeer(outcome.clientErrors, saying: "expired"), "client saw \(outcome.clientErrors)")
+    /// The words of a refusal for a certificate's dates: what failed, when it is valid, and the clocks to check.
+    static func clockWords(_ error: TLSError?, _ start: String, name: String) -> Bool {
+        guard case .peerCertificateRejected(let words) = error else { return false }
+        return words.hasPrefix(start) && words.contains("the certificate of \(name)") && words.contains("this host's clock")
+            && words.contains("check time synchronisation")
     }
 
-    @Test("an expired server certificate: the client refuses with 'certificate expired'")
+    @Test("an expired client certificate: 'certificate expired', with its date and the clocks to check; the client is told")
+    func expiredClient() async throws {
+        let outcome = try await attempt(server: pki.serverContext(pki.bob), client: pki.clientContext(pki.expiredAlice))
+        #expect(Self.clockWords(Self.error(outcome.server), "certificate expired: the certificate of alice was valid until", name: "alice"),
+                "\(String(describing: Self.error(outcome.server)))")
+        #expect(Self.rejectedByPeer(outcome.clientErrors, saying: "expired"), "client saw \(outcome.clientErrors)")
+        #expect(outcome.clientErrors.contains { String(describing: $0).contains("time synchronisation") }, "client saw \(outcome.clientErrors)")
+    }
+
+    @Test("an expired server certificate: the client refuses with 'certificate expired', its date and the clocks to check")
     func expiredServer() async throws {
         let outcome = try await attempt(server: pki.serverContext(pki.expiredBob), client: pki.clientContext(pki.alice))
-        #expect(Self.error(outcome.client) == .peerCertificateRejected("certificate expired"))
-        #expect(Self.error(outcome.client)?.description == "certificate expired")
+        #expect(Self.clockWords(Self.error(outcome.client), "certificate expired: the certificate of bob was valid until", name: "bob"),
+                "\(String(describing: Self.error(outcome.client)))")
+    }
+
+    @Test("a client certificate valid only from tomorrow (its host's clock is ahead): 'not yet valid', by how much, and the clocks to check, on both sides")
+    func notYetValidClient() async throws {
+        let future = try TestPKI.issue("alice", ip: TestPKI.aliceIP, by: pki.ca, notBefore: Date().addingTimeInterval(86_400))
+        let outcome = try await attempt(server: pki.serverContext(pki.bob), client: pki.clientContext(future))
+        let error = Self.error(outcome.server)
+        #expect(Self.clockWords(error, "certificate not yet valid: the certificate of alice is valid from", name: "alice"),
+                "\(String(describing: error))")
+        #expect(error?.description.contains("23 h") == true, "how far ahead: \(String(describing: error))")
+        #expect(outcome.clientErrors.contains { String(describing: $0).contains("time synchronisation") }, "client saw \(outcome.clientErrors)")
     }
 
     @Test("a valid certificate under the wrong name: 'peer name bob does not match expected carol'")

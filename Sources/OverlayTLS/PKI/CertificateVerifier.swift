@@ -23,6 +23,11 @@ public enum CertificateVerifier {
         if X509_verify_cert(ctx) != 1 {
             let code = X509_STORE_CTX_get_error(ctx)
             _ = OpenSSLErrorStack.drain()
+            let failing = X509_STORE_CTX_get_current_cert(ctx).map { x -> Certificate in X509_up_ref(x); return Certificate(taking: x) }
+            // At this host's own time, a date failure is about the clocks; at a date the caller chose, it is not.
+            if date == nil, let words = ClockTrouble.describe(code, certificate: failing) {
+                throw PKIError.verificationFailed(words)
+            }
             throw PKIError.verificationFailed(VerifyResult.describe(Int(code)))
         }
     }

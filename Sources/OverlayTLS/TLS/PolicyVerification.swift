@@ -8,6 +8,8 @@ final class PolicyVerification {
     let policy: PeerPolicy
     /// Why the policy refused, read back when the handshake fails.
     var refusal: String?
+    /// The certificate that failed for its dates, kept to say how far off the clocks are.
+    var outOfDate: Certificate?
 
     init(policy: PeerPolicy) { self.policy = policy }
 
@@ -15,7 +17,18 @@ final class PolicyVerification {
     static let exIndex: Int32 = overlay_SSL_get_ex_new_index()
 
     static func verify(preverified: Int32, store: OpaquePointer?) -> Int32 {
-        guard preverified == 1, let store else { return preverified }
+        guard let store else { return preverified }
+        guard preverified == 1 else {
+            let error = X509_STORE_CTX_get_error(store)
+            if error == X509_V_ERR_CERT_NOT_YET_VALID || error == X509_V_ERR_CERT_HAS_EXPIRED,
+               let sslPointer = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
+               let boxPointer = SSL_get_ex_data(OpaquePointer(sslPointer), exIndex),
+               let failing = X509_STORE_CTX_get_current_cert(store) {
+                X509_up_ref(failing)
+                Unmanaged<PolicyVerification>.fromOpaque(boxPointer).takeUnretainedValue().outOfDate = Certificate(taking: failing)
+            }
+            return preverified
+        }
         guard X509_STORE_CTX_get_error_depth(store) == 0 else { return 1 }
         guard let sslPointer = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
               let boxPointer = SSL_get_ex_data(OpaquePointer(sslPointer), exIndex),

@@ -172,7 +172,10 @@ final class TLSConnection {
         let verify = SSL_get_verify_result(ssl)
         let stack = OpenSSLErrorStack.drain()
         if verify == X509_V_ERR_APPLICATION_VERIFICATION, let refusal = verification.refusal { return .peerNotAllowed(refusal) }
-        if verify != X509_V_OK { return .peerCertificateRejected(VerifyResult.describe(verify)) }
+        if verify != X509_V_OK {
+            if let words = ClockTrouble.describe(Int32(verify), certificate: verification.outOfDate) { return .peerCertificateRejected(words) }
+            return .peerCertificateRejected(VerifyResult.describe(verify))
+        }
         if stack.reasons.contains(where: { $0.contains("peer did not return a certificate") }) {
             return .peerCertificateMissing
         }
@@ -187,9 +190,13 @@ final class TLSConnection {
     static func alertReason(_ stack: OpenSSLErrorStack) -> String? {
         guard let reason = stack.reasons.first(where: { $0.contains("alert") }) else { return nil }
         if reason.contains("unknown ca") { return "our certificate is signed by a CA it does not know (\(reason))" }
-        if reason.contains("certificate expired") { return "our certificate has expired (\(reason))" }
+        if reason.contains("certificate expired") {
+            return "it finds our certificate expired (\(reason)); if ours is current, its clock runs ahead: check time synchronisation on both hosts"
+        }
         if reason.contains("certificate required") { return "it requires a client certificate (\(reason))" }
-        if reason.contains("bad certificate") { return "it rejected our certificate (\(reason))" }
+        if reason.contains("bad certificate") {
+            return "it rejected our certificate (\(reason)); if its clock runs behind, it sees our certificate as not valid yet: check time synchronisation on both hosts"
+        }
         if reason.contains("access denied") { return "it does not admit us (\(reason))" }
         if reason.contains("handshake failure") { return "it refused our certificate or name (\(reason))" }
         return reason
