@@ -38,6 +38,14 @@ struct MeshReport {
             lines.append("UNREACHABLE BY PEERS: \(n.name) (\(n.overlayIP)) polls the controller, but no peer reaches it "
                          + "(reachable by 0/\(n.peers)); check its listen port and firewall")
         }
+        for n in view.nodes where n.flags.contains(.notReporting) {
+            let since = n.silentSince.map { " since \(Format.date($0)) (\(Format.ago($0)))" } ?? ""
+            let peersSay = n.reachableBy > 0
+                ? "\(n.reachableBy)/\(n.peers) of its peers still reach it: its path to the controller is what broke"
+                : "no peer reports reaching it either: it is cut off, frozen or down; check the host itself"
+            lines.append("NOT REPORTING: \(n.name) (\(n.overlayIP)) has not polled the controller\(since); "
+                         + "what it last said about its peers is not shown. \(peersSay)")
+        }
         let silent = view.nodes.filter { $0.flags.contains(.noReport) }.map(\.name)
         if !silent.isEmpty {
             lines.append("no health report yet from: \(silent.joined(separator: ", ")) (just started, or an older overlayd-node)")

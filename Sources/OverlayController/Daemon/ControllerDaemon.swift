@@ -59,7 +59,8 @@ public final class ControllerDaemon: Service {
         let meshStats = MeshStatsExporter()
         let metrics = MetricsExposition(definitions: ControllerMetrics.definitions + MeshStatsExporter.definitions) {
             let counts = roster.counts()
-            ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: mesh.downPairCount())
+            ControllerMetrics.refresh(registered: counts.registered, active: counts.active, brokenPairs: mesh.downPairCount(),
+                                      notReporting: mesh.silentNodes().count)
             meshStats.export { mesh.stats }
         }
 

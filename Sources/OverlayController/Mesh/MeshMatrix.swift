@@ -118,10 +118,11 @@ final class MeshMatrix: Sendable {
     var counters: MeshStats { state.withLockedValue { $0.counters } }
 
     /// How many pairs between active nodes are reported `down`: O(rows + broken pairs), not O(N²).
-    func downPairCount() -> Int {
+    func downPairCount(excludingReporters silent: Set<String> = []) -> Int {
         state.withLockedValue { s in
+            let skipped = Set(silent.compactMap { s.numbers[$0] })
             var count = 0
-            for (reporter, row) in s.rows where s.active.contains(reporter) {
+            for (reporter, row) in s.rows where s.active.contains(reporter) && !skipped.contains(reporter) {
                 for (peer, e) in row.exceptions where e.state == .down && s.active.contains(peer) { count += 1 }
             }
             return count

@@ -23,28 +23,36 @@ public final class MeshService: Sendable {
     /// The mesh between the nodes active now. `brokenOnly` keeps the node summaries but only
     /// the pairs that are not up, so a 1000-node network's answer is not a million pairs.
     public func view(brokenOnly: Bool = false, now: Date = Date()) -> MeshView {
-        let (builder, version) = builder()
+        let (builder, version) = builder(now: now)
         return builder.build(rosterVersion: version, now: now, brokenOnly: brokenOnly)
     }
 
     /// The same view as JSON (what `/v1/mesh` serves), written pair by pair without holding the pairs;
     /// `brokenLimit` caps the pairs of a `brokenOnly` view (see `MeshView.brokenPairsOmitted`).
     public func viewJSON(brokenOnly: Bool = false, brokenLimit: Int? = nil, now: Date = Date()) -> [UInt8] {
-        let (builder, version) = builder()
+        let (builder, version) = builder(now: now)
         return MeshViewJSON.encode(builder, rosterVersion: version, now: now, brokenOnly: brokenOnly, brokenLimit: brokenLimit)
     }
 
-    func builder() -> (MeshViewBuilder, String) {
+    func builder(now: Date = Date()) -> (MeshViewBuilder, String) {
         let version = roster.currentVersion()
         matrix.syncActive(version: version) { roster.activeNames() }
-        let active = roster.listing().filter(\.active).map { MeshViewBuilder.Node(name: $0.name, overlayIP: $0.overlayIP) }
-        return (MeshViewBuilder(snapshot: matrix.snapshot(), active: active), version)
+        let timing = roster.pollTiming()
+        let active = roster.listing().filter(\.active).map { n in
+            MeshViewBuilder.Node(name: n.name, overlayIP: n.overlayIP, lastSeen: timing[n.name]?.lastSeen, pollGap: timing[n.name]?.gap ?? nil)
+        }
+        return (MeshViewBuilder(snapshot: matrix.snapshot(), active: active, now: now), version)
     }
 
-    /// How many ordered pairs between active nodes are reported `down` now (cheap: for metrics).
+    /// Active nodes that have missed their polls (`not-reporting` in the view).
+    public func silentNodes(now: Date = Date()) -> Set<String> {
+        Set(roster.pollTiming().filter { MeshViewBuilder.isSilent(lastSeen: $0.value.lastSeen, gap: $0.value.gap, now: now) }.keys)
+    }
+
+    /// How many ordered pairs between active nodes are reported `down` now, by nodes still reporting (cheap: for metrics).
     public func downPairCount() -> Int {
         matrix.syncActive(version: roster.currentVersion()) { roster.activeNames() }
-        return matrix.downPairCount()
+        return matrix.downPairCount(excludingReporters: silentNodes())
     }
 
     /// Health-report totals since the controller started.

@@ -10,10 +10,20 @@ struct MeshViewBuilder {
     struct Node {
         var name: String
         var overlayIP: String
+        var lastSeen: Date? = nil
+        var pollGap: TimeInterval? = nil
     }
 
     let snapshot: MeshMatrix.Snapshot
     let active: [Node]
+    var now = Date()
+
+    /// A node silent for more than two of its own poll gaps (and a second) has stopped reporting: it
+    /// is cut off or frozen, and what it last said about its peers is not the state of the mesh now.
+    static func isSilent(lastSeen: Date?, gap: TimeInterval?, now: Date) -> Bool {
+        guard let lastSeen, let gap, gap > 0 else { return false }
+        return now.timeIntervalSince(lastSeen) > max(2 * gap + 1, 3)
+    }
 
     func build(rosterVersion: String, now: Date, brokenOnly: Bool) -> MeshView {
         var pairs: [MeshPair] = []
@@ -27,7 +37,9 @@ struct MeshViewBuilder {
     func walk(brokenOnly: Bool, _ emit: (MeshPair) -> Void) -> [MeshNodeSummary] {
         let nodes = active.sorted { $0.name < $1.name }
         let numbers = nodes.map { snapshot.numbers[$0.name] }
-        let rows = numbers.map { n in n.flatMap { snapshot.rows[$0] } }
+        let silent = nodes.map { Self.isSilent(lastSeen: $0.lastSeen, gap: $0.pollGap, now: now) }
+        // A silent node's last report is not the mesh now: its own pairs are unknown, its word counts for nothing.
+        let rows = numbers.indices.map { i in silent[i] ? nil : numbers[i].flatMap { snapshot.rows[$0] } }
         let count = nodes.count
 
         func state(_ a: Int, _ b: Int) -> MeshPair.State {
@@ -69,11 +81,11 @@ struct MeshViewBuilder {
         }
         return nodes.indices.map { i -> MeshNodeSummary in
             var flags: [MeshNodeSummary.Flag] = []
-            if reachableBy[i] == 0 && seenDownBy[i] { flags.append(.unreachableByPeers) }
+            if reachableBy[i] == 0 && seenDownBy[i] && !silent[i] { flags.append(.unreachableByPeers) }
             if asymmetric[i] { flags.append(.asymmetric) }
-            if rows[i] == nil { flags.append(.noReport) }
+            if silent[i] { flags.append(.notReporting) } else if rows[i] == nil { flags.append(.noReport) }
             return MeshNodeSummary(name: nodes[i].name, overlayIP: nodes[i].overlayIP, reachableBy: reachableBy[i],
-                                   reaches: reaches[i], peers: count - 1, flags: flags)
+                                   reaches: reaches[i], peers: count - 1, flags: flags, silentSince: silent[i] ? nodes[i].lastSeen : nil)
         }
     }
 }

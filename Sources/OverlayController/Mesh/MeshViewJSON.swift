@@ -30,6 +30,7 @@ enum MeshViewJSON {
             out.raw(",\"peers\":"); out.raw(String(n.peers))
             out.raw(",\"reachableBy\":"); out.raw(String(n.reachableBy))
             out.raw(",\"reaches\":"); out.raw(String(n.reaches))
+            if let s = n.silentSince { out.raw(",\"silentSince\":"); out.date(s) }
             out.raw("}")
         }
         out.raw("],\"pairs\":[")

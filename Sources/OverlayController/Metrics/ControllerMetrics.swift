@@ -13,6 +13,7 @@ public enum ControllerMetrics {
     static let rosterRequests = "overlayd_controller_roster_requests_total"
     static let nodes = "overlayd_controller_nodes"
     static let brokenPairs = "overlayd_controller_mesh_broken_pairs"
+    static let notReporting = "overlayd_controller_mesh_nodes_not_reporting"
     static let requestDuration = "overlayd_controller_request_duration_seconds"
     static let rateLimited = "overlayd_controller_rate_limited_total"
     static let connectionsRefused = "overlayd_controller_connections_refused_total"
@@ -28,7 +29,9 @@ public enum ControllerMetrics {
         .init(nodes, .gauge, labels: ["state"],
               help: "Nodes by state: registered (all enrolled nodes) and active (those heartbeating now, a subset)."),
         .init(brokenPairs, .gauge,
-              help: "Ordered node pairs (A to B) whose last report from A says B is down."),
+              help: "Ordered node pairs (A to B) whose last report from A says B is down (A still reporting)."),
+        .init(notReporting, .gauge,
+              help: "Active nodes that have missed their polls: their last health report is not shown as current."),
         .init(requestDuration, .histogram, labels: ["listener", "method", "route"],
               help: "Time to answer a request, by listener (api, control), method and route pattern."),
         .init(rateLimited, .counter, labels: ["route"],
@@ -47,6 +50,7 @@ public enum ControllerMetrics {
         _ = Counter(label: rosterRequests, dimensions: [("answer", "full")])
         _ = Counter(label: rosterRequests, dimensions: [("answer", "unchanged")])
         Gauge(label: brokenPairs).record(0)
+        Gauge(label: notReporting).record(0)
         for route in EnrollmentLimiter.Route.allCases { _ = Counter(label: rateLimited, dimensions: [("route", route.rawValue)]) }
         for reason in ConnectionRegistry.Refusal.allCases { _ = Counter(label: connectionsRefused, dimensions: [("reason", reason.rawValue)]) }
         _ = Counter(label: requestTimeouts)
@@ -82,10 +86,11 @@ public enum ControllerMetrics {
     }
 
     /// Sets the gauges that describe now; called before each scrape.
-    static func refresh(registered: Int, active: Int, brokenPairs: Int) {
+    static func refresh(registered: Int, active: Int, brokenPairs: Int, notReporting: Int = 0) {
         Gauge(label: nodes, dimensions: [("state", "registered")]).record(registered)
         Gauge(label: nodes, dimensions: [("state", "active")]).record(active)
         Gauge(label: Self.brokenPairs).record(brokenPairs)
+        Gauge(label: Self.notReporting).record(notReporting)
     }
 
     /// An `HTTPRouter.Observer` recording request durations for `listener`.

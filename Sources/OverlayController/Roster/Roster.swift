@@ -27,6 +27,8 @@ public final class Roster: Sendable {
         var dataPort: Int?
         var lastSeen: Date
         var deadline: NIODeadline
+        /// The time between its last two polls: how long a silence means the node stopped reporting.
+        var pollGap: TimeInterval? = nil
     }
 
     struct State {
@@ -126,7 +128,10 @@ public final class Roster: Sendable {
             let deadline = NIODeadline.now() + .nanoseconds(Int64(activeTimeout * 1e9))
             expire(&s)
             s.seen[name] = now
-            let previous = s.active.updateValue(Member(endpoint: endpoint, dataPort: dataPort, lastSeen: now, deadline: deadline),
+            let last = s.active[name]
+            let gap = last.map { now.timeIntervalSince($0.lastSeen) }
+            let previous = s.active.updateValue(Member(endpoint: endpoint, dataPort: dataPort, lastSeen: now, deadline: deadline,
+                                                       pollGap: gap ?? last?.pollGap),
                                                     forKey: name)
             s.nextExpiry = min(s.nextExpiry, deadline)
             // Joining or moving changes the roster; a plain heartbeat does not.
@@ -182,6 +187,14 @@ public final class Roster: Sendable {
                 return RegisteredNode(name: name, overlayIP: r.overlayIP, endpoint: m?.endpoint, active: m != nil,
                                       lastSeen: m?.lastSeen ?? s.seen[name], fingerprint: r.fingerprint, registeredAt: r.registeredAt)
             }.sorted { (IPv4Address($0.overlayIP)?.value ?? 0, $0.name) < (IPv4Address($1.overlayIP)?.value ?? 0, $1.name) }
+        }
+    }
+
+    /// When each active node last polled and how far apart its polls come (for the mesh view's "not reporting").
+    func pollTiming() -> [String: (lastSeen: Date, gap: TimeInterval?)] {
+        state.withLockedValue { s in
+            expire(&s)
+            return s.active.mapValues { ($0.lastSeen, $0.pollGap) }
         }
     }
 

@@ -75,6 +75,8 @@ public struct MeshNodeSummary: Codable, Sendable, Equatable {
         case asymmetric
         /// The node has not sent a health report yet.
         case noReport = "no-report"
+        /// The node has missed its polls (since `silentSince`): what it last said is not shown as current.
+        case notReporting = "not-reporting"
     }
 
     public var name: String
@@ -86,9 +88,11 @@ public struct MeshNodeSummary: Codable, Sendable, Equatable {
     /// How many peers there are (active nodes minus this one).
     public var peers: Int
     public var flags: [Flag]
+    /// With `not-reporting`: its last poll.
+    public var silentSince: Date?
 
-    public init(name: String, overlayIP: String, reachableBy: Int, reaches: Int, peers: Int, flags: [Flag]) {
+    public init(name: String, overlayIP: String, reachableBy: Int, reaches: Int, peers: Int, flags: [Flag], silentSince: Date? = nil) {
         self.name = name; self.overlayIP = overlayIP; self.reachableBy = reachableBy
-        self.reaches = reaches; self.peers = peers; self.flags = flags
+        self.reaches = reaches; self.peers = peers; self.flags = flags; self.silentSince = silentSince
     }
 }

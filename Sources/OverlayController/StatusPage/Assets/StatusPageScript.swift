@@ -10,7 +10,7 @@ extension StatusPageAssets {
     (function () {
       const REFRESH_MS = 3000;
       const SYMBOL = { up: "✓", down: "✗", unknown: "?" };
-      const FLAG_TEXT = { "unreachable-by-peers": "unreachable by peers", "asymmetric": "asymmetric pair", "no-report": "no health report yet" };
+      const FLAG_TEXT = { "unreachable-by-peers": "unreachable by peers", "asymmetric": "asymmetric pair", "no-report": "no health report yet", "not-reporting": "not reporting (missed its polls)" };
       let lastGood = null;
 
       function byId(id) { return document.getElementById(id); }
