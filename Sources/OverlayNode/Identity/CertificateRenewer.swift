@@ -50,6 +50,17 @@ final class CertificateRenewer: Sendable {
         return certificate.notBefore.addingTimeInterval(span * (2.0 / 3 - jitter))
     }
 
+    /// When to renew a certificate just received: two thirds in as usual, but never sooner than a tenth
+    /// of its validity from `now`. A host whose clock runs ahead of the controller's by more than the
+    /// renewal margin (the last third of the lifetime, plus a third of the backdating) finds every new
+    /// certificate already due; without the floor it would renew again at once, in a loop that keeps
+    /// the controller signing and every peer re-reading the roster.
+    static func nextRenewal(of certificate: Certificate, now: Date = Date()) -> (at: Date, alreadyDue: Bool) {
+        let scheduled = renewalTime(of: certificate)
+        let floor = now.addingTimeInterval(certificate.notAfter.timeIntervalSince(certificate.notBefore) / 10)
+        return (max(scheduled, floor), scheduled <= now)
+    }
+
     /// The wait after `failures` failed attempts: 5 s doubling to 10 min, but never
     /// past a tenth of the time left, so attempts keep coming as expiry nears.
     static func retryDelay(failures: Int, remaining: TimeInterval) -> TimeInterval {
@@ -84,14 +95,22 @@ final class CertificateRenewer: Sendable {
             let renewed = try old.installingRenewal(certificate: certificate, key: key, in: stateDirectory)
             try contexts.install(renewed)
             identity.withLockedValue { $0 = renewed }
+            let next = Self.nextRenewal(of: certificate)
             state.withLockedValue { s in
                 s = CertificateStatus(fingerprint: certificate.fingerprint, notAfter: certificate.notAfter,
-                                      renewAt: Self.renewalTime(of: certificate), renewals: s.renewals + 1, lastRenewedAt: Date())
+                                      renewAt: next.at, renewals: s.renewals + 1, lastRenewedAt: Date())
             }
             logger.notice("certificate renewed with a new key", metadata: [
                 "event": "certificate-renewed", "node": "\(old.name)", "old_cert_sha256": "\(old.certificate.fingerprint.prefix(16))",
                 "cert_sha256": "\(certificate.fingerprint.prefix(16))",
                 "not_after": "\(ISO8601DateFormatter().string(from: certificate.notAfter))"])
+            if next.alreadyDue {
+                logger.warning("the new certificate is already due for renewal by this host's clock, which must run ahead of the controller's; the next renewal waits a tenth of its validity (check the clock)", metadata: [
+                    "event": "certificate-clock-ahead", "node": "\(old.name)",
+                    "not_before": "\(ISO8601DateFormatter().string(from: certificate.notBefore))",
+                    "clock": "\(ISO8601DateFormatter().string(from: Date()))",
+                    "renew_at": "\(ISO8601DateFormatter().string(from: next.at))"])
+            }
             // The keep-alive connection still presents the old certificate, which the controller now refuses.
             client.retire()
             onRenewed()
