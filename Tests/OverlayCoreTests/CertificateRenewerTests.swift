@@ -1,9 +1,12 @@
 import Foundation
+import NIOCore
+@testable import OverlayCore
 @testable import OverlayNode
+import OverlayProtocol
 import OverlayTLS
 import Testing
 
-/// When a node renews the certificate it was just given.
+/// When a node renews the certificate it was just given, and how a failed renewal reads.
 @Suite struct CertificateRenewerTests {
     static let issued = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -32,5 +35,17 @@ import Testing
         let next = CertificateRenewer.nextRenewal(of: cert, now: now)
         #expect(next.alreadyDue)
         #expect(next.at == now.addingTimeInterval(7.5 * 60))
+    }
+
+    @Test("a failed renewal reads as what the controller said, or why it could not be reached")
+    func failureInWords() {
+        #expect(CertificateRenewer.reason(APIError("certificate_superseded", "a newer certificate of alice exists"), controller: "c:7443")
+                == "a newer certificate of alice exists")
+        #expect(CertificateRenewer.reason(IOError(errnoCode: ECONNRESET, reason: "read"), controller: "198.18.0.1:7443")
+                == "the connection to the controller at 198.18.0.1:7443 failed: connection reset by peer")
+        #expect(CertificateRenewer.reason(HTTPRequestTimeout(method: "POST", path: "/v1/renew", seconds: 10), controller: "198.18.0.1:7443")
+                == "the controller at 198.18.0.1:7443: no answer to POST /v1/renew within 10s")
+        #expect(CertificateRenewer.reason(ChannelError.eof, controller: "198.18.0.1:7443")
+                == "the connection to the controller at 198.18.0.1:7443 failed: closed by the controller")
     }
 }

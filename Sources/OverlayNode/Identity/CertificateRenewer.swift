@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import OverlayCore
 import OverlayProtocol
 import OverlayTLS
@@ -115,7 +117,7 @@ final class CertificateRenewer: Sendable {
             client.retire()
             onRenewed()
         } catch {
-            let reason = (error as? APIError)?.message ?? "\(error)"
+            let reason = Self.reason(error, controller: client.description)
             let (failures, next, notAfter) = state.withLockedValue { s -> (Int, Date, Date) in
                 s.failures += 1
                 s.lastError = reason
@@ -127,6 +129,30 @@ final class CertificateRenewer: Sendable {
                 "retry_at": "\(ISO8601DateFormatter().string(from: next))",
                 "not_after": "\(ISO8601DateFormatter().string(from: notAfter))"])
         }
+    }
+}
+
+extension CertificateRenewer {
+    /// A failed attempt in the words `overlayctl status` and the journal show: what the
+    /// controller answered, or why it could not be reached (not NIO's description of it).
+    static func reason(_ error: any Error, controller: String) -> String {
+        if let refusal = error as? APIError { return refusal.message }
+        if let connect = error as? NIOConnectionError {
+            let causes = Set(connect.connectionErrors.map { words($0.error) }).sorted()
+            return "cannot reach the controller at \(controller): \(causes.isEmpty ? "\(error)" : causes.joined(separator: "; "))"
+        }
+        if error is HTTPRequestTimeout { return "the controller at \(controller): \(error)" }
+        if error is IOError || error is ChannelError {
+            return "the connection to the controller at \(controller) failed: \(words(error))"
+        }
+        return "\(error)"
+    }
+
+    private static func words(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if case ChannelError.connectTimeout = error { return "no TCP connection within \(Int(ControllerClient.connectTimeoutSeconds)) s" }
+        if case ChannelError.eof = error { return "closed by the controller" }
+        return "\(error)"
     }
 }
 
