@@ -112,5 +112,103 @@ extension EndToEnd {
                 }
             }
         }
+
+        @Test("a certificate from the network's own CA for alice's name and IP that is not valid yet is refused in the handshake by the controller and by a peer; valid now, the same request passes the handshake and is refused for not being on the roster")
+        func notYetValidCertificate() async throws {
+            try await NetnsLab.with(Self.parties) { lab in
+                try await Cluster.with("notyet", settings: Self.settings) { cluster in
+                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
+                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
+                                                            extraArguments: ["--tun", "ovl0"])
+                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
+                                                          extraArguments: ["--tun", "ovl0"])
+                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let mallory = try lab.namespace("mallory")
+                    let ca = controller.stateDir + "/ca.crt"
+                    let aliceIP = try await alice.ctl.nodeStatus().overlayIP
+
+                    // One key and request for alice's name and overlay IP, signed with the network's CA key
+                    // (as someone holding the controller's disk and passphrase could) twice: once with the
+                    // clock a day ahead, so the certificate starts tomorrow, and once now.
+                    let dir = cluster.directory + "/notyet"
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    let openssl = try Tools.openssl()
+                    try Data("""
+                    basicConstraints = critical,CA:FALSE
+                    keyUsage = critical,digitalSignature
+                    extendedKeyUsage = serverAuth,clientAuth
+                    subjectAltName = DNS:alice,IP:\(aliceIP)
+
+                    """.utf8).write(to: URL(fileURLWithPath: dir + "/ext"))
+                    for step in [
+                        [openssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=alice",
+                         "-keyout", dir + "/alice.key", "-out", dir + "/alice.csr"],
+                        try ClockShift.command(86_400, in: dir, [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca,
+                            "-CAkey", controller.stateDir + "/ca.key", "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4242",
+                            "-days", "2", "-extfile", dir + "/ext", "-out", dir + "/tomorrow.crt"]),
+                        [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca, "-CAkey", controller.stateDir + "/ca.key",
+                         "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4243", "-days", "2", "-extfile", dir + "/ext",
+                         "-out", dir + "/now.crt"],
+                    ] {
+                        let r = try await Command.run(step[0], Array(step.dropFirst()))
+                        try #require(r.succeeded, "\(r)")
+                    }
+                    // What openssl itself says: the CA's signature is good, only the start lies ahead.
+                    let check = try await Command.run(openssl, ["verify", "-CAfile", ca, dir + "/tomorrow.crt"])
+                    #expect(!check.succeeded && (check.stdout + check.stderr).contains("not yet valid"), "\(check)")
+                    let later = try await Command.run(openssl, ["verify", "-CAfile", ca, "-attime",
+                                                                String(Int(Date().timeIntervalSince1970) + 2 * 86_400), dir + "/tomorrow.crt"])
+                    #expect(later.succeeded, "the same certificate verifies the day after tomorrow: \(later)")
+
+                    let polls = try await alice.ctl.nodeStatus().rosterPolls
+                    let logMarks = (controller.process.stderrText.count, alice.log.count)
+                    func present(_ cert: String, to target: String) async throws -> String {
+                        let r = try await Netns.run(mallory, [openssl, "s_client", "-connect", target, "-tls1_3", "-cert", dir + "/" + cert,
+                                                              "-key", dir + "/alice.key", "-CAfile", ca, "-ign_eof"], stdin: "", limit: 30)
+                        return r.stdout + r.stderr
+                    }
+                    func roster(_ cert: String) async throws -> CommandResult {
+                        try await Netns.run(mallory, [
+                            try Tools.find("curl"), "-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert", ca,
+                            "--cert", dir + "/" + cert, "--key", dir + "/alice.key", "-X", "POST", "-H", "content-type: application/json",
+                            "-d", "{\"listenPort\": 7444}", "https://198.18.0.1:7443/v1/roster"], limit: 30)
+                    }
+
+                    // Not yet valid: the handshake ends in an alert, on the controller and on alice's peer port.
+                    for target in ["198.18.0.1:7443", "198.18.0.2:7444"] {
+                        let out = try await present("tomorrow.crt", to: target)
+                        #expect(out.contains("alert bad certificate"), "\(target) with the certificate from tomorrow: \(out)")
+                        #expect(!out.contains("on the roster") && !out.contains("unknown_certificate"), "\(target): \(out)")
+                    }
+                    let early = try await roster("tomorrow.crt")
+                    #expect(early.stdout.hasSuffix("000") && early.stderr.contains("alert"), "curl with the certificate from tomorrow: \(early)")
+                    let controllerLog = String(controller.process.stderrText.dropFirst(logMarks.0))
+                    let aliceLog = String(alice.log.dropFirst(logMarks.1))
+                    #expect(controllerLog.contains("not yet valid"), "the controller says why: \(controllerLog.suffix(1500))")
+                    #expect(aliceLog.contains("not yet valid"), "alice says why: \(aliceLog.suffix(1500))")
+
+                    // Valid now: through the handshake, then refused by the roster (alice's registered
+                    // certificate is another), so the refusal above was the date's doing.
+                    let current = try await roster("now.crt")
+                    #expect(current.stdout.hasSuffix("403") && current.stdout.contains("unknown_certificate"), "\(current)")
+                    let toAlice = try await present("now.crt", to: "198.18.0.2:7444")
+                    #expect(toAlice.contains("not the one on the roster"), "\(toAlice)")
+
+                    // The network keeps serving: polls go on, the mesh is up, traffic flows, the roster is the two.
+                    try await eventually("alice polls the controller afterwards") {
+                        let now = try await alice.ctl.nodeStatus().rosterPolls
+                        guard now > polls + 1 else { throw NotYet("\(now) polls") }
+                    }
+                    try await cluster.waitFullMesh([alice, bob])
+                    let bobIP = try await bob.ctl.nodeStatus().overlayIP
+                    let ping = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", bobIP])
+                    #expect(ping.succeeded, "\(ping)")
+                    let listing = try await controller.ctl.roster()
+                    #expect(listing.nodes.map(\.name).sorted() == ["alice", "bob"])
+                    #expect(listing.nodes.first { $0.name == "alice" }?.fingerprint == (try await RenewalTests.certificate(alice)).fingerprint,
+                            "alice's registered certificate is still her own")
+                }
+            }
+        }
     }
 }
