@@ -113,10 +113,10 @@ extension EndToEnd {
             }
         }
 
-        @Test("a certificate from the network's own CA for alice's name and IP that is not valid yet is refused in the handshake by the controller and by a peer; valid now, the same request passes the handshake and is refused for not being on the roster")
-        func notYetValidCertificate() async throws {
+        @Test("certificates from the network's own CA for alice's name and IP that are not valid yet or expired are refused in the handshake by the controller and by a peer; valid now, the same request passes the handshake and is refused for not being on the roster")
+        func certificatesOutOfDate() async throws {
             try await NetnsLab.with(Self.parties) { lab in
-                try await Cluster.with("notyet", settings: Self.settings) { cluster in
+                try await Cluster.with("dates", settings: Self.settings) { cluster in
                     let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
                     let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
                                                             extraArguments: ["--tun", "ovl0"])
@@ -128,9 +128,10 @@ extension EndToEnd {
                     let aliceIP = try await alice.ctl.nodeStatus().overlayIP
 
                     // One key and request for alice's name and overlay IP, signed with the network's CA key
-                    // (as someone holding the controller's disk and passphrase could) twice: once with the
-                    // clock a day ahead, so the certificate starts tomorrow, and once now.
-                    let dir = cluster.directory + "/notyet"
+                    // (as someone holding the controller's disk and passphrase could) three times: with the
+                    // clock a day ahead, so the certificate starts tomorrow; three days back, for one day, so
+                    // it expired two days ago; and now.
+                    let dir = cluster.directory + "/dated"
                     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                     let openssl = try Tools.openssl()
                     try Data("""
@@ -146,6 +147,9 @@ extension EndToEnd {
                         try ClockShift.command(86_400, in: dir, [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca,
                             "-CAkey", controller.stateDir + "/ca.key", "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4242",
                             "-days", "2", "-extfile", dir + "/ext", "-out", dir + "/tomorrow.crt"]),
+                        try ClockShift.command(-3 * 86_400, in: dir, [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca,
+                            "-CAkey", controller.stateDir + "/ca.key", "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4241",
+                            "-days", "1", "-extfile", dir + "/ext", "-out", dir + "/expired.crt"]),
                         [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca, "-CAkey", controller.stateDir + "/ca.key",
                          "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4243", "-days", "2", "-extfile", dir + "/ext",
                          "-out", dir + "/now.crt"],
@@ -153,12 +157,14 @@ extension EndToEnd {
                         let r = try await Command.run(step[0], Array(step.dropFirst()))
                         try #require(r.succeeded, "\(r)")
                     }
-                    // What openssl itself says: the CA's signature is good, only the start lies ahead.
-                    let check = try await Command.run(openssl, ["verify", "-CAfile", ca, dir + "/tomorrow.crt"])
-                    #expect(!check.succeeded && (check.stdout + check.stderr).contains("not yet valid"), "\(check)")
-                    let later = try await Command.run(openssl, ["verify", "-CAfile", ca, "-attime",
-                                                                String(Int(Date().timeIntervalSince1970) + 2 * 86_400), dir + "/tomorrow.crt"])
-                    #expect(later.succeeded, "the same certificate verifies the day after tomorrow: \(later)")
+                    // What openssl itself says: the CA's signatures are good, only the dates are wrong.
+                    let dated = [("tomorrow.crt", "not yet valid", "bad certificate"), ("expired.crt", "expired", "certificate expired")]
+                    for (cert, reason, _) in dated {
+                        let check = try await Command.run(openssl, ["verify", "-CAfile", ca, dir + "/" + cert])
+                        #expect(!check.succeeded && (check.stdout + check.stderr).contains(reason), "\(check)")
+                        let timeless = try await Command.run(openssl, ["verify", "-CAfile", ca, "-no_check_time", dir + "/" + cert])
+                        #expect(timeless.succeeded, "\(cert) verifies when the dates are not checked: \(timeless)")
+                    }
 
                     let polls = try await alice.ctl.nodeStatus().rosterPolls
                     let logMarks = (controller.process.stderrText.count, alice.log.count)
@@ -174,21 +180,24 @@ extension EndToEnd {
                             "-d", "{\"listenPort\": 7444}", "https://198.18.0.1:7443/v1/roster"], limit: 30)
                     }
 
-                    // Not yet valid: the handshake ends in an alert, on the controller and on alice's peer port.
-                    for target in ["198.18.0.1:7443", "198.18.0.2:7444"] {
-                        let out = try await present("tomorrow.crt", to: target)
-                        #expect(out.contains("alert bad certificate"), "\(target) with the certificate from tomorrow: \(out)")
-                        #expect(!out.contains("on the roster") && !out.contains("unknown_certificate"), "\(target): \(out)")
+                    // Not yet valid, or expired: the handshake ends in an alert, on the controller and on
+                    // alice's peer port, and each daemon logs why.
+                    for (cert, reason, alert) in dated {
+                        for target in ["198.18.0.1:7443", "198.18.0.2:7444"] {
+                            let out = try await present(cert, to: target)
+                            #expect(out.contains("alert \(alert)"), "\(target) with \(cert): \(out)")
+                            #expect(!out.contains("on the roster") && !out.contains("unknown_certificate"), "\(target): \(out)")
+                        }
+                        let refused = try await roster(cert)
+                        #expect(refused.stdout.hasSuffix("000") && refused.stderr.contains("alert"), "curl with \(cert): \(refused)")
+                        let controllerLog = String(controller.process.stderrText.dropFirst(logMarks.0))
+                        let aliceLog = String(alice.log.dropFirst(logMarks.1))
+                        #expect(controllerLog.contains("certificate \(reason)"), "the controller says why: \(controllerLog.suffix(1500))")
+                        #expect(aliceLog.contains("certificate \(reason)"), "alice says why: \(aliceLog.suffix(1500))")
                     }
-                    let early = try await roster("tomorrow.crt")
-                    #expect(early.stdout.hasSuffix("000") && early.stderr.contains("alert"), "curl with the certificate from tomorrow: \(early)")
-                    let controllerLog = String(controller.process.stderrText.dropFirst(logMarks.0))
-                    let aliceLog = String(alice.log.dropFirst(logMarks.1))
-                    #expect(controllerLog.contains("not yet valid"), "the controller says why: \(controllerLog.suffix(1500))")
-                    #expect(aliceLog.contains("not yet valid"), "alice says why: \(aliceLog.suffix(1500))")
 
                     // Valid now: through the handshake, then refused by the roster (alice's registered
-                    // certificate is another), so the refusal above was the date's doing.
+                    // certificate is another), so the refusals above were the dates' doing.
                     let current = try await roster("now.crt")
                     #expect(current.stdout.hasSuffix("403") && current.stdout.contains("unknown_certificate"), "\(current)")
                     let toAlice = try await present("now.crt", to: "198.18.0.2:7444")
