@@ -32,7 +32,8 @@ extension EndToEnd {
 
         /// Stops the node, leaves what a renewal interrupted after its key was saved leaves
         /// (`node.key.next`, encrypted with the passphrase), and starts it again: a start
-        /// finishes that renewal at once, so the test need not wait 35 minutes for the schedule.
+        /// finishes that renewal at once with that key, so the test need not wait the half hour or more
+        /// the schedule would take.
         static func renewByRestart(_ node: NodeHandle, in cluster: Cluster) async throws -> CertificateStatus {
             let before = try await RenewalTests.certificate(node)
             try await cluster.stop(node)
@@ -40,6 +41,7 @@ extension EndToEnd {
                 "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc",
                 "-pass", "file:\(cluster.passphraseFile)", "-out", node.stateDir + "/node.key.next"])
             try #require(made.succeeded, "\(made)")
+            let saved = try String(contentsOfFile: node.stateDir + "/node.key.next", encoding: .utf8)
             try await cluster.restart(node, port: 7444, extraArguments: ["--tun", "ovl0"])
             let after = try await eventually("\(node.name) finished the interrupted renewal") {
                 let c = try await RenewalTests.certificate(node)
@@ -48,6 +50,7 @@ extension EndToEnd {
             }
             #expect(after.fingerprint != before.fingerprint && after.failures == 0, "\(node.name): \(before) → \(after)")
             #expect(!FileManager.default.fileExists(atPath: node.stateDir + "/node.key.next"))
+            #expect(try String(contentsOfFile: node.stateDir + "/node.key", encoding: .utf8) == saved, "renewed with the saved key")
             return after
         }
 

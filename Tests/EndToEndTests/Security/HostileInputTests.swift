@@ -30,12 +30,8 @@ extension EndToEnd {
         func attacksLeaveTheNetworkServing() async throws {
             try await NetnsLab.with(Self.parties) { lab in
                 try await Cluster.with("hostile", settings: Self.settings) { cluster in
-                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                            extraArguments: ["--tun", "ovl0"])
-                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                          extraArguments: ["--tun", "ovl0"])
-                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+                    let (alice, bob) = (nodes[0], nodes[1])
                     let mallory = try lab.namespace("mallory")
                     let ca = controller.stateDir + "/ca.crt"
                     let targets = [("controller", "198.18.0.1:7443"), ("alice", "198.18.0.2:7444")]
@@ -117,12 +113,8 @@ extension EndToEnd {
         func certificatesOutOfDate() async throws {
             try await NetnsLab.with(Self.parties) { lab in
                 try await Cluster.with("dates", settings: Self.settings) { cluster in
-                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                            extraArguments: ["--tun", "ovl0"])
-                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                          extraArguments: ["--tun", "ovl0"])
-                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+                    let (alice, bob) = (nodes[0], nodes[1])
                     let mallory = try lab.namespace("mallory")
                     let ca = controller.stateDir + "/ca.crt"
                     let aliceIP = try await alice.ctl.nodeStatus().overlayIP

@@ -18,14 +18,9 @@ extension EndToEnd {
         ]
 
         static func start(_ cluster: Cluster, _ lab: NetnsLab) async throws -> (ControllerHandle, NodeHandle, NodeHandle) {
-            let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-            let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                    extraArguments: ["--tun", "ovl0"])
-            let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                  extraArguments: ["--tun", "ovl0"])
-            _ = try await cluster.waitActive(["alice", "bob"])
-            try await cluster.waitFullMesh([alice, bob])
-            return (controller, alice, bob)
+            let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+            try await cluster.waitFullMesh(nodes)
+            return (controller, nodes[0], nodes[1])
         }
 
         /// iperf3 runs this long; with the 36 s lifetime of RenewalTests each node renews about every

@@ -39,12 +39,8 @@ extension EndToEnd {
         func renewalUnderTraffic() async throws {
             try await NetnsLab.with(Self.parties) { lab in
                 try await Cluster.with("renew", settings: Self.settings) { cluster in
-                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                            extraArguments: ["--tun", "ovl0"])
-                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                          extraArguments: ["--tun", "ovl0"])
-                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+                    let (alice, bob) = (nodes[0], nodes[1])
                     let bobIP = try await bob.ctl.nodeStatus().overlayIP
                     try await eventually("alice pings bob over the overlay") {
                         let r = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "1", "-W", "2", bobIP])

@@ -281,3 +281,19 @@ final class Cluster: @unchecked Sendable {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
+
+extension Cluster {
+    /// The usual network in a lab: the controller at 198.18.0.1:7443 in the `ctl` namespace, and each of
+    /// `nodes` (name, underlay address) in the namespace of that name on port 7444 with a TUN (`ovl0`).
+    /// Returns once all of them are active in the controller's roster.
+    func startInLab(_ lab: NetnsLab, nodes: [(name: String, host: String)]) async throws -> (ControllerHandle, [NodeHandle]) {
+        let controller = try await startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
+        var started: [NodeHandle] = []
+        for (name, host) in nodes {
+            started.append(try await startNode(name, host: host, port: 7444, namespace: try lab.namespace(name),
+                                               extraArguments: ["--tun", "ovl0"]))
+        }
+        _ = try await waitActive(nodes.map(\.name))
+        return (controller, started)
+    }
+}
