@@ -11,10 +11,13 @@ BIN          = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
 # `make systemd-test`; nftables for the mesh tests; prometheus (promtool) and
 # chromium for the metrics and status-page tests; iputils-ping and python3 for
 # the data-plane tests and the demo (ping, sockets and raw packets between
-# overlay IPs); bind9-dnsutils (dig) for the names tests.
+# overlay IPs); bind9-dnsutils (dig) for the names tests; iperf3 for the
+# renewal-under-load test. The clock-skew tests need no package: they build a
+# small LD_PRELOAD library with the Swift toolchain's clang (libfaketime, the
+# faketime package, cannot run Swift daemons: see Tests/EndToEndTests/Support/ClockShift.swift).
 DEB_PACKAGES = libssl-dev openssl libsqlite3-dev pkg-config curl iproute2 procps libsystemd-dev \
                systemd systemd-container debootstrap util-linux jq nftables prometheus chromium \
-               iputils-ping python3 bind9-dnsutils
+               iputils-ping python3 bind9-dnsutils iperf3
 
 # `make install`: PREFIX for the programs, units and docs; configs always go
 # to /etc/overlayd, which the units name. DESTDIR stages everything elsewhere.

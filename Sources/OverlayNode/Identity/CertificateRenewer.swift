@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import OverlayCore
 import OverlayProtocol
 import OverlayTLS
@@ -52,6 +54,17 @@ final class CertificateRenewer: Sendable {
     static func renewalTime(of certificate: Certificate, jitter: Double = Double.random(in: 0 ... 0.05)) -> Date {
         let span = certificate.notAfter.timeIntervalSince(certificate.notBefore)
         return certificate.notBefore.addingTimeInterval(span * (2.0 / 3 - jitter))
+    }
+
+    /// When to renew a certificate just received: two thirds in as usual, but never sooner than a tenth
+    /// of its validity from `now`. A host whose clock runs ahead of the controller's by more than the
+    /// renewal margin (the last third of the lifetime, plus a third of the backdating) finds every new
+    /// certificate already due; without the floor it would renew again at once, in a loop that keeps
+    /// the controller signing and every peer re-reading the roster.
+    static func nextRenewal(of certificate: Certificate, now: Date = Date()) -> (at: Date, alreadyDue: Bool) {
+        let scheduled = renewalTime(of: certificate)
+        let floor = now.addingTimeInterval(certificate.notAfter.timeIntervalSince(certificate.notBefore) / 10)
+        return (max(scheduled, floor), scheduled <= now)
     }
 
     /// The wait after `failures` failed attempts: 5 s doubling to 10 min, but never
@@ -149,20 +162,28 @@ final class CertificateRenewer: Sendable {
                                                     trust: bundle?.cas, key: key, in: stateDirectory)
             try contexts.install(renewed)
             identity.withLockedValue { $0 = renewed }
+            let next = Self.nextRenewal(of: certificate)
             state.withLockedValue { s in
                 s = CertificateStatus(fingerprint: certificate.fingerprint, notAfter: certificate.notAfter,
-                                      renewAt: Self.renewalTime(of: certificate), renewals: s.renewals + 1, lastRenewedAt: Date())
+                                      renewAt: next.at, renewals: s.renewals + 1, lastRenewedAt: Date())
             }
             logger.notice("certificate renewed with a new key", metadata: [
                 "event": "certificate-renewed", "node": "\(old.name)", "old_cert_sha256": "\(old.certificate.fingerprint.prefix(16))",
                 "cert_sha256": "\(certificate.fingerprint.prefix(16))",
                 "not_after": "\(ISO8601DateFormatter().string(from: certificate.notAfter))"])
+            if next.alreadyDue {
+                logger.warning("the new certificate is already due for renewal by this host's clock, which must run ahead of the controller's; the next renewal waits a tenth of its validity (check the clock)", metadata: [
+                    "event": "certificate-clock-ahead", "node": "\(old.name)",
+                    "not_before": "\(ISO8601DateFormatter().string(from: certificate.notBefore))",
+                    "clock": "\(ISO8601DateFormatter().string(from: Date()))",
+                    "renew_at": "\(ISO8601DateFormatter().string(from: next.at))"])
+            }
             // The keep-alive connection still presents the old certificate, which the controller now refuses.
             client.retire()
             onRenewed()
             return nil
         } catch {
-            let reason = (error as? APIError)?.message ?? "\(error)"
+            let reason = Self.reason(error, controller: client.description)
             let (failures, next, notAfter) = state.withLockedValue { s -> (Int, Date, Date) in
                 s.failures += 1
                 s.lastError = reason
@@ -175,6 +196,30 @@ final class CertificateRenewer: Sendable {
                 "not_after": "\(ISO8601DateFormatter().string(from: notAfter))"])
             return .failed(reason, retryAt: next)
         }
+    }
+}
+
+extension CertificateRenewer {
+    /// A failed attempt in the words `overlayctl status` and the journal show: what the
+    /// controller answered, or why it could not be reached (not NIO's description of it).
+    static func reason(_ error: any Error, controller: String) -> String {
+        if let refusal = error as? APIError { return refusal.message }
+        if let connect = error as? NIOConnectionError {
+            let causes = Set(connect.connectionErrors.map { words($0.error) }).sorted()
+            return "cannot reach the controller at \(controller): \(causes.isEmpty ? "\(error)" : causes.joined(separator: "; "))"
+        }
+        if error is HTTPRequestTimeout { return "the controller at \(controller): \(error)" }
+        if error is IOError || error is ChannelError {
+            return "the connection to the controller at \(controller) failed: \(words(error))"
+        }
+        return "\(error)"
+    }
+
+    private static func words(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if case ChannelError.connectTimeout = error { return "no TCP connection within \(Int(ControllerClient.connectTimeoutSeconds)) s" }
+        if case ChannelError.eof = error { return "closed by the controller" }
+        return "\(error)"
     }
 }
 

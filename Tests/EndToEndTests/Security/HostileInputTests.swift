@@ -30,12 +30,8 @@ extension EndToEnd {
         func attacksLeaveTheNetworkServing() async throws {
             try await NetnsLab.with(Self.parties) { lab in
                 try await Cluster.with("hostile", settings: Self.settings) { cluster in
-                    let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-                    let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                            extraArguments: ["--tun", "ovl0"])
-                    let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                          extraArguments: ["--tun", "ovl0"])
-                    _ = try await cluster.waitActive(["alice", "bob"])
+                    let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+                    let (alice, bob) = (nodes[0], nodes[1])
                     let mallory = try lab.namespace("mallory")
                     let ca = controller.stateDir + "/ca.crt"
                     let targets = [("controller", "198.18.0.1:7443"), ("alice", "198.18.0.2:7444")]
@@ -109,6 +105,109 @@ extension EndToEnd {
                         guard peers.filter({ $0.state == "up" }).count == 2 else { throw NotYet("\(peers.map { "\($0.name) \($0.state)" })") }
                     }
                     #expect(try await controller.ctl.roster().nodes.map(\.name).sorted() == ["alice", "bob", "carol"])
+                }
+            }
+        }
+
+        @Test("certificates from the network's own CA for alice's name and IP that are not valid yet or expired are refused in the handshake by the controller and by a peer; valid now, the same request passes the handshake and is refused for not being on the roster")
+        func certificatesOutOfDate() async throws {
+            try await NetnsLab.with(Self.parties) { lab in
+                try await Cluster.with("dates", settings: Self.settings) { cluster in
+                    let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+                    let (alice, bob) = (nodes[0], nodes[1])
+                    let mallory = try lab.namespace("mallory")
+                    let ca = controller.stateDir + "/ca.crt"
+                    let aliceIP = try await alice.ctl.nodeStatus().overlayIP
+
+                    // One key and request for alice's name and overlay IP, signed with the network's CA key
+                    // (as someone holding the controller's disk and passphrase could) three times: with the
+                    // clock a day ahead, so the certificate starts tomorrow; three days back, for one day, so
+                    // it expired two days ago; and now.
+                    let dir = cluster.directory + "/dated"
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    let openssl = try Tools.openssl()
+                    try Data("""
+                    basicConstraints = critical,CA:FALSE
+                    keyUsage = critical,digitalSignature
+                    extendedKeyUsage = serverAuth,clientAuth
+                    subjectAltName = DNS:alice,IP:\(aliceIP)
+
+                    """.utf8).write(to: URL(fileURLWithPath: dir + "/ext"))
+                    for step in [
+                        [openssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=alice",
+                         "-keyout", dir + "/alice.key", "-out", dir + "/alice.csr"],
+                        try ClockShift.command(86_400, in: dir, [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca,
+                            "-CAkey", controller.stateDir + "/ca.key", "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4242",
+                            "-days", "2", "-extfile", dir + "/ext", "-out", dir + "/tomorrow.crt"]),
+                        try ClockShift.command(-3 * 86_400, in: dir, [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca,
+                            "-CAkey", controller.stateDir + "/ca.key", "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4241",
+                            "-days", "1", "-extfile", dir + "/ext", "-out", dir + "/expired.crt"]),
+                        [openssl, "x509", "-req", "-in", dir + "/alice.csr", "-CA", ca, "-CAkey", controller.stateDir + "/ca.key",
+                         "-passin", "file:\(cluster.passphraseFile)", "-set_serial", "4243", "-days", "2", "-extfile", dir + "/ext",
+                         "-out", dir + "/now.crt"],
+                    ] {
+                        let r = try await Command.run(step[0], Array(step.dropFirst()))
+                        try #require(r.succeeded, "\(r)")
+                    }
+                    // What openssl itself says: the CA's signatures are good, only the dates are wrong.
+                    let dated = [("tomorrow.crt", "not yet valid", "bad certificate"), ("expired.crt", "expired", "certificate expired")]
+                    for (cert, reason, _) in dated {
+                        let check = try await Command.run(openssl, ["verify", "-CAfile", ca, dir + "/" + cert])
+                        #expect(!check.succeeded && (check.stdout + check.stderr).contains(reason), "\(check)")
+                        let timeless = try await Command.run(openssl, ["verify", "-CAfile", ca, "-no_check_time", dir + "/" + cert])
+                        #expect(timeless.succeeded, "\(cert) verifies when the dates are not checked: \(timeless)")
+                    }
+
+                    let polls = try await alice.ctl.nodeStatus().rosterPolls
+                    let logMarks = (controller.process.stderrText.count, alice.log.count)
+                    func present(_ cert: String, to target: String) async throws -> String {
+                        let r = try await Netns.run(mallory, [openssl, "s_client", "-connect", target, "-tls1_3", "-cert", dir + "/" + cert,
+                                                              "-key", dir + "/alice.key", "-CAfile", ca, "-ign_eof"], stdin: "", limit: 30)
+                        return r.stdout + r.stderr
+                    }
+                    func roster(_ cert: String) async throws -> CommandResult {
+                        try await Netns.run(mallory, [
+                            try Tools.find("curl"), "-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert", ca,
+                            "--cert", dir + "/" + cert, "--key", dir + "/alice.key", "-X", "POST", "-H", "content-type: application/json",
+                            "-d", "{\"listenPort\": 7444}", "https://198.18.0.1:7443/v1/roster"], limit: 30)
+                    }
+
+                    // Not yet valid, or expired: the handshake ends in an alert, on the controller and on
+                    // alice's peer port, and each daemon logs why.
+                    for (cert, reason, alert) in dated {
+                        for target in ["198.18.0.1:7443", "198.18.0.2:7444"] {
+                            let out = try await present(cert, to: target)
+                            #expect(out.contains("alert \(alert)"), "\(target) with \(cert): \(out)")
+                            #expect(!out.contains("on the roster") && !out.contains("unknown_certificate"), "\(target): \(out)")
+                        }
+                        let refused = try await roster(cert)
+                        #expect(refused.stdout.hasSuffix("000") && refused.stderr.contains("alert"), "curl with \(cert): \(refused)")
+                        let controllerLog = String(controller.process.stderrText.dropFirst(logMarks.0))
+                        let aliceLog = String(alice.log.dropFirst(logMarks.1))
+                        #expect(controllerLog.contains("certificate \(reason)"), "the controller says why: \(controllerLog.suffix(1500))")
+                        #expect(aliceLog.contains("certificate \(reason)"), "alice says why: \(aliceLog.suffix(1500))")
+                    }
+
+                    // Valid now: through the handshake, then refused by the roster (alice's registered
+                    // certificate is another), so the refusals above were the dates' doing.
+                    let current = try await roster("now.crt")
+                    #expect(current.stdout.hasSuffix("403") && current.stdout.contains("unknown_certificate"), "\(current)")
+                    let toAlice = try await present("now.crt", to: "198.18.0.2:7444")
+                    #expect(toAlice.contains("not the one on the roster"), "\(toAlice)")
+
+                    // The network keeps serving: polls go on, the mesh is up, traffic flows, the roster is the two.
+                    try await eventually("alice polls the controller afterwards") {
+                        let now = try await alice.ctl.nodeStatus().rosterPolls
+                        guard now > polls + 1 else { throw NotYet("\(now) polls") }
+                    }
+                    try await cluster.waitFullMesh([alice, bob])
+                    let bobIP = try await bob.ctl.nodeStatus().overlayIP
+                    let ping = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", bobIP])
+                    #expect(ping.succeeded, "\(ping)")
+                    let listing = try await controller.ctl.roster()
+                    #expect(listing.nodes.map(\.name).sorted() == ["alice", "bob"])
+                    #expect(listing.nodes.first { $0.name == "alice" }?.fingerprint == (try await RenewalTests.certificate(alice)).fingerprint,
+                            "alice's registered certificate is still her own")
                 }
             }
         }

@@ -45,12 +45,15 @@ final class NodeHandle: @unchecked Sendable {
     let namespace: String?
     let stateDir: String
     let socket: String
+    /// Added to the process's environment at every start, restarts included (e.g. `ClockShift`).
+    let environment: [String: String]
     var process: ChildProcess
     var ctl: Overlayctl { Overlayctl(socket: socket) }
 
-    init(name: String, label: String, host: String, namespace: String?, stateDir: String, socket: String, process: ChildProcess) {
+    init(name: String, label: String, host: String, namespace: String?, stateDir: String, socket: String,
+         environment: [String: String] = [:], process: ChildProcess) {
         self.name = name; self.label = label; self.host = host; self.namespace = namespace
-        self.stateDir = stateDir; self.socket = socket; self.process = process
+        self.stateDir = stateDir; self.socket = socket; self.environment = environment; self.process = process
     }
 
     var log: String { process.stderrText }
@@ -186,7 +189,7 @@ final class Cluster: @unchecked Sendable {
                                             listen: "\(host):\(port)", namespace: namespace, extraArguments: extraArguments,
                                             environment: environment)
         let node = NodeHandle(name: name, label: label, host: host, namespace: namespace, stateDir: stateDir, socket: socket,
-                              process: process)
+                              environment: environment, process: process)
         lock.withLock { nodes.append(node) }
         return node
     }
@@ -201,11 +204,12 @@ final class Cluster: @unchecked Sendable {
         return node
     }
 
-    /// Starts the node again from its state directory: no join token. Same listen address unless `port` is given.
+    /// Starts the node again from its state directory: no join token. Same listen address unless `port` is given,
+    /// same environment.
     func restart(_ node: NodeHandle, port: Int = 0, extraArguments: [String] = []) async throws {
         node.process = try launchNodeProcess(name: node.name, label: node.label, stateDir: node.stateDir, socket: node.socket,
                                              token: nil, listen: "\(node.host):\(port)", namespace: node.namespace,
-                                             extraArguments: extraArguments)
+                                             extraArguments: extraArguments, environment: node.environment)
         try await waitNodeReady(node)
     }
 
@@ -284,5 +288,21 @@ final class Cluster: @unchecked Sendable {
             text += lines.suffix(25).joined(separator: "\n") + "\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension Cluster {
+    /// The usual network in a lab: the controller at 198.18.0.1:7443 in the `ctl` namespace, and each of
+    /// `nodes` (name, underlay address) in the namespace of that name on port 7444 with a TUN (`ovl0`).
+    /// Returns once all of them are active in the controller's roster.
+    func startInLab(_ lab: NetnsLab, nodes: [(name: String, host: String)]) async throws -> (ControllerHandle, [NodeHandle]) {
+        let controller = try await startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
+        var started: [NodeHandle] = []
+        for (name, host) in nodes {
+            started.append(try await startNode(name, host: host, port: 7444, namespace: try lab.namespace(name),
+                                               extraArguments: ["--tun", "ovl0"]))
+        }
+        _ = try await waitActive(nodes.map(\.name))
+        return (controller, started)
     }
 }
