@@ -32,6 +32,17 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
     /// A full report's first part: what may stand as a new baseline.
     public var startsFull: Bool { full && (fullStart ?? seq) == seq }
+
+    private enum CodingKeys: String, CodingKey { case seq, full, fullStart, entries }
+
+    /// As synthesized, but a sequence number out of range (-1, 2^64) is refused naming `seq`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decodeNamingField(UInt64.self, forKey: .seq)
+        full = try c.decode(Bool.self, forKey: .full)
+        fullStart = try c.decodeIfPresentNamingField(UInt64.self, forKey: .fullStart)
+        entries = try c.decode([HealthReportEntry].self, forKey: .entries)
+    }
 }
 
 /// One peer's health as the reporting node sees it.
@@ -48,6 +59,18 @@ public struct HealthReportEntry: Codable, Sendable, Equatable {
 
     public init(peer: String, state: MeshPair.State, rttMs: Double?, forSeconds: Double?, error: String?) {
         self.peer = peer; self.state = state; self.rttMs = rttMs; self.forSeconds = forSeconds; self.error = error
+    }
+
+    private enum CodingKeys: String, CodingKey { case peer, state, rttMs, forSeconds, error }
+
+    /// As synthesized, but a number out of range (1e400) is refused naming `rttMs` or `forSeconds`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        peer = try c.decode(String.self, forKey: .peer)
+        state = try c.decode(MeshPair.State.self, forKey: .state)
+        rttMs = try c.decodeIfPresentNamingField(Double.self, forKey: .rttMs)
+        forSeconds = try c.decodeIfPresentNamingField(Double.self, forKey: .forSeconds)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
     }
 }
 
