@@ -25,6 +25,11 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
     /// The cap on entries in one request; a node with more pending sends the rest on later polls.
     public static let maxEntries = 256
+    /// The largest `seq` (and `fullStart`) a controller takes: 2^53 - 1, exact in every JSON reader.
+    /// A node counts from 1, one per acknowledged poll, starting again with each process, so a real one
+    /// never gets near it (a poll a second for 285 million years); a number that does is a sequence
+    /// that wrapped or was made up, and is refused.
+    public static let maxSeq: UInt64 = (1 << 53) - 1
 
     public init(seq: UInt64, full: Bool, fullStart: UInt64? = nil, entries: [HealthReportEntry]) {
         self.seq = seq; self.full = full; self.fullStart = fullStart; self.entries = entries
@@ -72,6 +77,12 @@ public struct HealthReportEntry: Codable, Sendable, Equatable {
         forSeconds = try c.decodeIfPresentNamingField(Double.self, forKey: .forSeconds)
         error = try c.decodeIfPresent(String.self, forKey: .error)
     }
+
+    /// The largest `rttMs` a controller takes (one hour); more, or less than 0, is refused.
+    public static let maxRTTMs: Double = 3_600_000
+    /// The largest `forSeconds` a controller takes (ten years); more, or less than 0, is refused. A node
+    /// leaves out a longer duration (its clock stepped) rather than send it.
+    public static let maxForSeconds: Double = 315_360_000
 }
 
 /// The controller's answer to a health report, in the roster response.
