@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OverlayCore
 import OverlayProtocol
 
@@ -24,8 +25,12 @@ struct RosterPoller: Sendable {
     let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
     /// The name the watchdog's log line gives this loop.
     static let loopName = "roster-poll"
-    /// The longest a roster request may take once connected.
+    /// The longest a roster request may take, connecting included.
     static let maxCallTimeout: TimeInterval = 10
+    /// The bound on one roster request, connecting included: the roster interval, from 1 to 10 s.
+    var callTimeout: TimeInterval { max(1, min(interval, Self.maxCallTimeout)) }
+    /// The bound on `POST /v1/leave` when the node stops: a stop must not wait on a controller that is away.
+    static let leaveTimeout: TimeInterval = 2
 
     init(client: ControllerClient, cache: RosterCache, timers: NodeTimers, advertise: String?, listenPort: Int, logger: Logger,
          reporter: HealthReporter, liveness: Liveness = Liveness(),
@@ -39,7 +44,8 @@ struct RosterPoller: Sendable {
         var failures = 0
         var lastRefusal: String?
         while !Task.isCancelled {
-            liveness.stamp(Self.loopName, nextWithin: client.connectBudget + Self.maxCallTimeout)
+            liveness.stamp(Self.loopName, nextWithin: callTimeout)
+            let started = NIODeadline.now()
             do {
                 try await pollOnce()
                 failures = 0
@@ -62,7 +68,8 @@ struct RosterPoller: Sendable {
                 failures += 1
                 if cache.markReachable(false) || failures == 1 {
                     logger.warning("controller lost; keeping the last roster and retrying", metadata: [
-                        "event": "controller-lost", "controller": "\(client.description)", "error": "\(error)"])
+                        "event": "controller-lost", "controller": "\(client.description)", "error": "\(error)",
+                        "elapsed_ms": "\(Self.milliseconds(since: started))"])
                 }
             }
             let delay = failures == 0 ? interval : Self.backoff(interval: interval, failures: failures)
@@ -83,8 +90,7 @@ struct RosterPoller: Sendable {
                                     health: reporter.nextReport(), dataPort: dataPort)
         let reply: RosterResponse
         do {
-            reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
-                                          timeout: max(1, min(interval, Self.maxCallTimeout)))
+            reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self, timeout: callTimeout)
         } catch let refusal as APIError where refusal.error == HealthReporter.refusalCode {
             // Resending the same report would be refused forever and stop the roster with it: drop it, say so.
             reporter.refused()
@@ -115,7 +121,7 @@ struct RosterPoller: Sendable {
         let known = cache.version.map { "?version=\($0)" } ?? ""
         do {
             let reply = try await client.call(.GET, "/v1/roster" + known, body: Optional<Int>.none, as: RosterResponse.self,
-                                              timeout: max(1, min(interval, Self.maxCallTimeout)))
+                                              timeout: callTimeout)
             logger.info("roster fetched out of turn", metadata: ["event": "roster-refreshed", "roster_version": "\(reply.version)"])
             apply(reply)
         } catch {
@@ -123,14 +129,21 @@ struct RosterPoller: Sendable {
         }
     }
 
-    /// A clean stop: tell the controller we are leaving (bounded wait).
+    /// A clean stop: tell the controller we are leaving, waiting at most `leaveTimeout`.
     func leave() async {
+        let started = NIODeadline.now()
         do {
-            let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self, timeout: 2)
+            let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self,
+                                              timeout: Self.leaveTimeout)
             logger.notice("left the active roster", metadata: ["event": "left", "node": "\(reply.name)"])
         } catch {
             logger.warning("could not tell the controller we are leaving; it will drop us after its active timeout",
-                           metadata: ["event": "leave-failed", "error": "\(error)"])
+                           metadata: ["event": "leave-failed", "error": "\(error)", "elapsed_ms": "\(Self.milliseconds(since: started))"])
         }
+    }
+
+    /// Whole milliseconds since `start`, for the log lines of calls that failed (how long the node waited).
+    static func milliseconds(since start: NIODeadline) -> Int64 {
+        (NIODeadline.now() - start).nanoseconds / 1_000_000
     }
 }
