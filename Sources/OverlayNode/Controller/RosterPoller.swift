@@ -20,9 +20,9 @@ struct RosterPoller: Sendable {
     let logger: Logger
     /// Peer health to report with each poll.
     let reporter: HealthReporter
-    /// Called when peers join or leave, so the scheduler can act at once.
     let liveness: Liveness
-    let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
+    /// Called when peers join, leave, move or change certificate, so the scheduler can act at once.
+    let onChange: @Sendable (RosterChange) -> Void
     /// The name the watchdog's log line gives this loop.
     static let loopName = "roster-poll"
     /// The longest a roster request may take, connecting included.
@@ -34,7 +34,7 @@ struct RosterPoller: Sendable {
 
     init(client: ControllerClient, cache: RosterCache, timers: NodeTimers, advertise: String?, listenPort: Int, logger: Logger,
          reporter: HealthReporter, liveness: Liveness = Liveness(),
-         onChange: @escaping @Sendable (_ added: [String], _ removed: [String]) -> Void) {
+         onChange: @escaping @Sendable (RosterChange) -> Void) {
         self.client = client; self.cache = cache; self.timers = timers; self.advertise = advertise; self.listenPort = listenPort
         self.logger = logger; self.reporter = reporter; self.liveness = liveness; self.onChange = onChange
     }
@@ -105,13 +105,14 @@ struct RosterPoller: Sendable {
         apply(reply)
     }
 
-    /// A roster answer into the cache; joins and departures logged and handed to `onChange`.
+    /// A roster answer into the cache; what changed is logged and handed to `onChange`.
     private func apply(_ reply: RosterResponse) {
-        let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
-        if !added.isEmpty || !removed.isEmpty {
+        let change = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
+        if !change.isEmpty {
             logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",
-                                                     "joined": "\(added.joined(separator: ","))", "left": "\(removed.joined(separator: ","))"])
-            onChange(added, removed)
+                                                     "joined": "\(change.joined.joined(separator: ","))", "left": "\(change.left.joined(separator: ","))",
+                                                     "changed": "\(change.changed.joined(separator: ","))"])
+            onChange(change)
         }
     }
 
