@@ -35,16 +35,33 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
-    /// Decodes the JSON body, or throws a 400 naming what is wrong.
+    /// Decodes the JSON body, or throws a 400 naming what is wrong: the field by its whole path
+    /// (`health.entries[0].state`) whenever the decoder knows it. Nothing of the value is echoed.
     public func decode<T: Decodable>(_ type: T.Type) throws(HTTPResponse) -> T {
         do {
             return try OverlayJSON.decoder().decode(T.self, from: Data(body))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw .error(.badRequest, "malformed_request", "request body is missing the field '\(key.stringValue)'")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .error(.badRequest, "malformed_request", "request body is missing the field '\(Self.fieldPath(context.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw .error(.badRequest, "malformed_request", "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+            throw .error(.badRequest, "malformed_request", "field '\(Self.fieldPath(context.codingPath))' has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw .error(.badRequest, "malformed_request", "field '\(Self.fieldPath(context.codingPath))' is null; give it a value or leave it out")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw .error(.badRequest, "malformed_request", """
+                field '\(Self.fieldPath(context.codingPath))' has a value it cannot take \
+                (a number out of its range, or a word that is not one of its values)
+                """)
         } catch {
             throw .error(.badRequest, "malformed_request", "request body is not the expected JSON object")
         }
+    }
+
+    /// `health.entries[0].state`: keys joined by dots, array positions in brackets.
+    static func fieldPath(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return text.isEmpty ? "(the body)" : text
     }
 }

@@ -12,6 +12,9 @@ import OverlayTLS
 /// removes the socket file.
 public final class HTTPServer: Sendable {
     public static let maxBodyBytes = 64 * 1024
+    /// The request line and headers together, and any one header line, may be at most this long
+    /// (NIO's default, stated here so the refusal can name it).
+    public static let maxHeadBytes = 80 * 1024
     /// A keep-alive connection silent this long is closed (nodes poll every 10 s by default).
     public static let idleTimeout = TimeAmount.minutes(5)
     /// Connections beyond this many are closed at once, so a flood cannot use up
@@ -97,11 +100,22 @@ public final class HTTPServer: Sendable {
                         timeouts.expired($0.channel.remoteAddress)
                     })
                     try below(channel)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))
-                    try channel.pipeline.syncOperations.addHandler(RequestDispatcher(router: router, logger: logger))
+                    try addHTTPHandlers(to: channel.pipeline.syncOperations, router: router, logger: logger)
                 }
             }
+    }
+
+    /// HTTP on top of whatever is below (TLS or nothing): NIO's codec, then ours. Every refusal,
+    /// the decoder's own included, is answered with a JSON error and logged by the dispatcher.
+    static func addHTTPHandlers(to pipeline: ChannelPipeline.SynchronousOperations, router: HTTPRouter, logger: Logger) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeadBytes
+        limits.maxHeaderListSize = maxHeadBytes
+        try pipeline.configureHTTPServerPipeline(withErrorHandling: false, withEncoderConfiguration: .init(),
+                                                 withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(ParserRefusal())
+        try pipeline.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))
+        try pipeline.addHandler(RequestDispatcher(router: router, logger: logger))
     }
 
     /// Graceful stop, bounded by `timeout`.

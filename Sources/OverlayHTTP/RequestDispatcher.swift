@@ -69,11 +69,15 @@ final class RequestDispatcher: ChannelInboundHandler {
     }
 }
 
-/// One line per refused request, whether the aggregator refused it or a route did.
+let maxLoggedPath = 200
+
+/// One line per refused request, whether the HTTP decoder, the aggregator or a route refused it.
+/// The path is cut to `maxLoggedPath` characters: a line must not grow with what a client sends.
 private func logRefused(_ logger: Logger, method: String, path: String, status: HTTPResponseStatus,
                         peer: PeerIdentity?, address: SocketAddress?, error: String) {
+    let shown = path.count > maxLoggedPath ? path.prefix(maxLoggedPath) + "… (\(path.utf8.count) bytes)" : path
     logger.warning("request refused", metadata: [
-        "event": "request-refused", "method": "\(method)", "path": "\(path)", "status": "\(status.code)",
+        "event": "request-refused", "method": "\(method)", "path": "\(shown)", "status": "\(status.code)",
         "peer": "\(peer?.name ?? "-")", "address": "\(address?.description ?? "local")", "error": "\(error)",
     ])
 }

@@ -78,10 +78,10 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("File holding the passphrase for the node key.", valueName: "path"))
     var passphraseFile: String?
 
-    @Option(name: .customLong("roster-interval"), help: ArgumentHelp("How often to fetch the roster (heartbeat). (default: 10s)", valueName: "duration"))
+    @Option(name: .customLong("roster-interval"), help: ArgumentHelp("How often to fetch the roster (heartbeat); a poll waits this long at most (1s to 10s). (default: 10s)", valueName: "duration"))
     var rosterInterval: String?
 
-    @Option(name: .customLong("ping-interval"), help: ArgumentHelp("How often to PING every peer. (default: 15s)", valueName: "duration"))
+    @Option(name: .customLong("ping-interval"), help: ArgumentHelp("How often to PING every peer; one that joins or moves is PINGed at once. (default: 15s)", valueName: "duration"))
     var pingInterval: String?
 
     @Option(name: .customLong("ping-timeout"), help: ArgumentHelp("Bound on one PING exchange, connect included. (default: the smaller of 5s and the ping interval)", valueName: "duration"))

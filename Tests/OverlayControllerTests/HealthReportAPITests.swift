@@ -73,6 +73,73 @@ struct HealthReportAPITests {
         }
     }
 
+    /// Sends `health` as the report of a roster request from `client`, raw JSON.
+    func raw(_ health: String, from client: NodeClient) async throws -> (status: Int, error: APIError?) {
+        let reply = try await client.call(.POST, "/v1/roster", body: Array(#"{"listenPort":7000,"health":\#(health)}"#.utf8))
+        return (reply.status, reply.apiError)
+    }
+
+    /// A full report with one entry about bravo holding `fields`.
+    func entry(_ fields: String) -> String { #"{"seq":1,"full":true,"entries":[{"peer":"bravo",\#(fields)}]}"# }
+
+    @Test("a report with a malformed field is refused naming the field by its path")
+    func malformedFieldsAreNamed() async throws {
+        try await withController { controller in
+            let nodes = try await controller.enroll("alpha", "bravo")
+            let a = try controller.client(nodes[0])
+            let malformed: [(String, String)] = [
+                (#"{"seq":-1,"full":true,"entries":[]}"#, "'health.seq'"),
+                (#"{"seq":18446744073709551616,"full":true,"entries":[]}"#, "'health.seq'"),
+                (#"{"seq":"one","full":true,"entries":[]}"#, "'health.seq'"),
+                (entry(#""state":"sideways""#), "'health.entries[0].state'"),
+                (entry(#""state":"up","rttMs":"fast""#), "'health.entries[0].rttMs'"),
+                (entry(#""state":"up","rttMs":1e400"#), "'health.entries[0].rttMs'"),
+                (#"{"seq":1,"full":true,"entries":[{"state":"up"}]}"#, "'health.entries[0].peer'"),
+            ]
+            for (health, field) in malformed {
+                let r = try await raw(health, from: a)
+                #expect(r.status == 400 && r.error?.error == "malformed_request", "\(health): \(r)")
+                #expect(r.error?.message.contains(field) == true, "\(health): \(r.error?.message ?? "")")
+            }
+            let port = try await a.call(.POST, "/v1/roster", body: Array(#"{"listenPort":18446744073709551616}"#.utf8))
+            #expect(port.status == 400 && port.apiError?.message.contains("'listenPort'") == true, "\(port)")
+        }
+    }
+
+    @Test("a report with absurd values or an unknown peer is refused naming the field, and nothing of it is stored")
+    func absurdReportsAreRefusedNotStored() async throws {
+        try await withController { controller in
+            let nodes = try await controller.enroll("alpha", "bravo")
+            let a = try controller.client(nodes[0])
+            _ = try await controller.client(nodes[1]).roster()
+            let absurd: [(String, String)] = [
+                (entry(#""state":"down","forSeconds":1e308"#), "forSeconds"),
+                (entry(#""state":"down","forSeconds":-1e308"#), "forSeconds"),
+                (entry(#""state":"up","rttMs":-3"#), "rttMs"),
+                (#"{"seq":18446744073709551615,"full":true,"entries":[]}"#, "seq 18446744073709551615"),
+                (#"{"seq":0,"full":true,"entries":[]}"#, "seq 0"),
+                (#"{"seq":3,"full":true,"fullStart":9,"entries":[]}"#, "fullStart 9"),
+                (#"{"seq":1,"full":true,"entries":[{"peer":"zed","state":"down"}]}"#, "'zed'"),
+            ]
+            for (health, says) in absurd {
+                let r = try await raw(health, from: a)
+                #expect(r.status == 400 && r.error?.error == "invalid_health_report", "\(health): \(r)")
+                #expect(r.error?.message.contains(says) == true, "\(health): \(r.error?.message ?? "")")
+            }
+            let mesh = try await controller.control.call(.GET, "/v1/mesh").expect(MeshView.self)
+            #expect(mesh.pairs.allSatisfy { $0.from != "alpha" || $0.state == .unknown }, "nothing alpha sent was stored: \(mesh.pairs)")
+            #expect(!mesh.nodes.contains { $0.name == "zed" })
+
+            // alpha is still served, and a sane report is taken.
+            let fine = try await a.call(.POST, "/v1/roster", json: report(1, full: true, [
+                HealthReportEntry(peer: "bravo", state: .down, rttMs: nil, forSeconds: 5, error: "timeout"),
+            ])).expect(RosterResponse.self)
+            #expect(fine.health?.ack == 1)
+            let after = try await controller.control.call(.GET, "/v1/mesh").expect(MeshView.self)
+            #expect(after.pairs.contains { $0.from == "alpha" && $0.to == "bravo" && $0.state == .down })
+        }
+    }
+
     @Test("above 40 active nodes the status page's status.json holds the node summaries and only the pairs that are not up, at most 1000",
           .enabled(if: Binaries.tool("curl") != nil, "needs curl"))
     func statusPageOfALargeNetwork() async throws {

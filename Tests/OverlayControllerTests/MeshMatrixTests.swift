@@ -224,20 +224,51 @@ import Testing
         #expect(m.downPairCount() == 0, "a pair with a node that left is not counted")
     }
 
-    @Test("bad reports are refused with a reason: over the cap, duplicate peers, absurd RTT")
+    @Test("bad reports are refused with a reason naming the field: over the cap, duplicate or unknown peers, absurd RTT, duration or sequence")
     func validation() {
-        let many = (0...HealthReport.maxEntries).map { up("p\($0)") }
-        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: many), from: "alice") }
-        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [up("bob"), up("bob")]), from: "alice") }
-        #expect(throws: HealthReportError.self) { try HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [up("bob", -1)]), from: "alice") }
-        let long = HealthReportEntry(peer: "bob", state: .down, rttMs: nil, forSeconds: -5, error: String(repeating: "e", count: 5000))
-        let clean = try? HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [long]), from: "alice")
+        let known: (String) -> Bool = { ["bob", "carol"].contains($0) }
+        func check(_ report: HealthReport) throws(HealthReportError) -> HealthReport {
+            try HealthReportIngest.validated(report, from: "alice", isKnown: known)
+        }
+        func refusal(_ report: HealthReport) -> String? {
+            do throws(HealthReportError) { _ = try check(report); return nil } catch { return error.description }
+        }
+        func full(_ entries: [HealthReportEntry], seq: UInt64 = 1, fullStart: UInt64? = nil) -> HealthReport {
+            HealthReport(seq: seq, full: true, fullStart: fullStart, entries: entries)
+        }
+        func down(_ peer: String, forSeconds: Double) -> HealthReportEntry {
+            HealthReportEntry(peer: peer, state: .down, rttMs: nil, forSeconds: forSeconds, error: "x")
+        }
+        let many = (0...HealthReport.maxEntries).map { _ in up("bob") }
+        #expect(refusal(full(many))?.contains("257 entries") == true)
+        #expect(refusal(full([up("bob"), up("bob")]))?.contains("bob twice") == true)
+        #expect(refusal(full([up("bob", -1)]))?.contains("rttMs") == true)
+        #expect(refusal(full([up("bob", .infinity)]))?.contains("rttMs") == true)
+        for absurd in [-5, 1e308, -1e308, .infinity, .nan] {
+            #expect(refusal(full([down("bob", forSeconds: absurd)]))?.contains("forSeconds") == true, "forSeconds \(absurd)")
+        }
+        #expect(refusal(full([down("bob", forSeconds: HealthReportEntry.maxForSeconds)])) == nil)
+        for seq: UInt64 in [0, HealthReport.maxSeq + 1, UInt64.max] {
+            #expect(refusal(full([up("bob")], seq: seq))?.contains("seq \(seq)") == true, "seq \(seq)")
+        }
+        #expect(refusal(full([up("bob")], seq: HealthReport.maxSeq)) == nil)
+        #expect(refusal(full([up("bob")], seq: 5, fullStart: 6))?.contains("fullStart 6") == true)
+        #expect(refusal(full([up("bob")], seq: 5, fullStart: 0))?.contains("fullStart 0") == true)
+        #expect(refusal(full([up("bob")], seq: 5, fullStart: 5)) == nil)
+        #expect(refusal(full([up("carol"), up("zed")]))?.contains("peer 'zed' that is not a node of this network") == true)
+        let hostile = String(repeating: "\u{1B}[2J", count: 1000)
+        let badName = refusal(full([up("bob"), up(hostile)]))
+        #expect(badName?.contains("entry 1's peer is not a node name") == true, "\(badName ?? "")")
+        #expect(!(badName ?? "").contains("\u{1B}"), "the bad name is not echoed")
+
+        let long = HealthReportEntry(peer: "bob", state: .down, rttMs: nil, forSeconds: 5, error: String(repeating: "e", count: 5000))
+        let clean = try? check(full([long]))
         #expect(clean?.entries[0].error?.count == HealthReportIngest.maxErrorLength + 1)
-        #expect(clean?.entries[0].forSeconds == nil)
+        #expect(clean?.entries[0].forSeconds == 5)
 
         let escapes = HealthReportEntry(peer: "bob", state: .down, rttMs: nil, forSeconds: 1,
                                         error: "refused\u{1B}]0;owned\u{07}\u{1B}[2J\r\nnext\u{9B}31m \u{7F}ünï")
-        let cleaned = try? HealthReportIngest.validated(HealthReport(seq: 1, full: true, entries: [escapes]), from: "alice")
+        let cleaned = try? check(full([escapes]))
         let error = cleaned?.entries[0].error ?? ""
         #expect(!error.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(error.debugDescription)")
         #expect(error == "refused ]0;owned  [2J  next 31m  ünï")

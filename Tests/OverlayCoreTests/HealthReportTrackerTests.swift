@@ -238,4 +238,12 @@ import Testing
         let again = try unwrap(tracker.next(health: book, now: t0))
         #expect(again.entries.map(\.peer) == ["peer-0000", "peer-0001"], "then the least recently sent again")
     }
+
+    @Test("a node never sends a duration the controller refuses: never negative, left out past ten years (a stepped clock)")
+    func forSecondsStaysInRange() {
+        #expect(HealthReportTracker.forSeconds(since: t0.addingTimeInterval(-5), now: t0) == 5)
+        #expect(HealthReportTracker.forSeconds(since: t0.addingTimeInterval(30), now: t0) == 0, "a clock that stepped back")
+        #expect(HealthReportTracker.forSeconds(since: t0.addingTimeInterval(-HealthReportEntry.maxForSeconds - 1), now: t0) == nil)
+        #expect(HealthReportTracker.forSeconds(since: nil, now: t0) == nil)
+    }
 }

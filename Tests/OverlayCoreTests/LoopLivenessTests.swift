@@ -62,7 +62,7 @@ struct LoopLivenessTests {
         let cache = RosterCache()
         let poller = RosterPoller(client: client, cache: cache, timers: timers, advertise: nil, listenPort: 7444,
                                   logger: Self.quiet,
-                                  reporter: HealthReporter(book: book, timers: timers), liveness: liveness) { _, _ in }
+                                  reporter: HealthReporter(book: book, timers: timers), liveness: liveness) { _ in }
         let task = Task { await poller.run() }
         defer { task.cancel() }
 

@@ -117,6 +117,9 @@ final class MeshMatrix: Sendable {
 
     var counters: MeshStats { state.withLockedValue { $0.counters } }
 
+    /// Whether `name` has been an active node since this controller started (a removed node stays known).
+    func hasSeen(_ name: String) -> Bool { state.withLockedValue { $0.numbers[name] != nil } }
+
     /// How many pairs between active nodes are reported `down`: O(rows + broken pairs), not O(N²).
     func downPairCount(excludingReporters silent: Set<String> = []) -> Int {
         state.withLockedValue { s in

@@ -15,7 +15,9 @@ public final class MeshService: Sendable {
 
     /// Takes `report` from `node` (already authenticated and heartbeat-recorded) and answers it.
     func ingest(node: String, report: HealthReport?, rosterVersion: String, now: Date = Date()) throws(HealthReportError) -> HealthReportReply {
-        let clean = try report.map { r throws(HealthReportError) in try HealthReportIngest.validated(r, from: node) }
+        let clean = try report.map { r throws(HealthReportError) in
+            try HealthReportIngest.validated(r, from: node) { roster.isRegistered($0) || matrix.hasSeen($0) }
+        }
         matrix.syncActive(version: rosterVersion) { roster.activeNames() }
         return matrix.ingest(reporter: node, report: clean, now: now)
     }

@@ -112,6 +112,8 @@ public final class Roster: Sendable {
         }
     }
 
+    func isRegistered(_ name: String) -> Bool { state.withLockedValue { $0.registered[name] != nil } }
+
     /// Nil when `peer` is a registered node's current certificate, else why not.
     func authorize(_ peer: PeerIdentity) -> String? {
         state.withLockedValue { s in

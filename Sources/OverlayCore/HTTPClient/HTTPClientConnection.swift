@@ -112,6 +112,10 @@ public struct HTTPRequestTimeout: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var seconds: Double
     public var description: String { "no answer to \(method) \(path) within \(DurationParser.format(seconds))" }
+
+    public init(method: String, path: String, seconds: Double) {
+        self.method = method; self.path = path; self.seconds = seconds
+    }
 }
 
 public enum ControlSocketError: Error, Sendable, CustomStringConvertible {

@@ -29,39 +29,71 @@ final class ControllerClient: Sendable {
 
     var description: String { addresses.map(\.description).joined(separator: ",") }
 
-    /// The longest a call can take to connect: every address tried in turn, each within its connect timeout.
-    var connectBudget: TimeInterval { Double(addresses.count) * Self.connectTimeoutSeconds }
+    /// The longest one address may take to accept a connection (less when the call has less left).
     static let connectTimeoutSeconds: TimeInterval = 3
 
     /// How many TLS connections this client has opened (for benchmarks and status).
     var connectionCount: Int { connects.value }
 
+    /// One request to the controller, all of it within `timeout`: connecting (each address tried in
+    /// turn, each within the connect timeout or what is left), the TLS handshake, the request and its
+    /// answer. A call that runs out of time fails with "no answer to METHOD PATH within TIMEOUT" and its
+    /// connection is closed without waiting for the controller's close_notify (a controller that does
+    /// not answer will not send one either): the bound a caller gives is the bound it gets.
     func call<Reply: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, as: Reply.Type,
                                 timeout: TimeInterval) async throws -> Reply {
-        let (conn, madeWith) = try await current()
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1e9))
         do {
-            return try await conn.json(method, path, body: body, as: Reply.self, timeout: .nanoseconds(Int64(timeout * 1e9)))
-        } catch let error as APIError {
-            // Made with the certificate a renewal has just replaced: once more, on a connection with the new one.
-            guard error.error == "unknown_certificate", madeWith !== context.current else { throw error }
-            retire()
-            let (fresh, _) = try await current()
-            return try await fresh.json(method, path, body: body, as: Reply.self, timeout: .nanoseconds(Int64(timeout * 1e9)))
-        } catch {
-            connection.withLockedValue { if $0?.conn === conn { $0 = nil } }
-            await conn.close()
-            throw error
+            let (conn, madeWith) = try await current(deadline: deadline, for: method, path)
+            do {
+                return try await conn.json(method, path, body: body, as: Reply.self, timeout: Self.left(until: deadline))
+            } catch let error as APIError {
+                // Made with the certificate a renewal has just replaced: once more, on a connection with the new one.
+                guard error.error == "unknown_certificate", madeWith !== context.current else { throw error }
+                retire()
+                let (fresh, _) = try await current(deadline: deadline, for: method, path)
+                do {
+                    return try await fresh.json(method, path, body: body, as: Reply.self, timeout: Self.left(until: deadline))
+                } catch {
+                    if !(error is APIError) { abandon(fresh) }
+                    throw error
+                }
+            } catch {
+                abandon(conn)
+                throw error
+            }
+        } catch var late as HTTPRequestTimeout {
+            // The request ran out of what was left of the call; the bound to report is the whole call's.
+            late.seconds = timeout
+            throw late
         }
     }
 
-    private func current() async throws -> (HTTPClientConnection, TLSContext) {
+    /// What is left until `deadline`, at least a millisecond (a request timer needs something to run).
+    private static func left(until deadline: NIODeadline) -> TimeAmount {
+        max(.milliseconds(1), deadline - .now())
+    }
+
+    /// Forgets `conn` and closes it without waiting: its state is unknown after a failure, and a
+    /// controller that does not answer does not send close_notify either (the TLS close would wait
+    /// its full close timeout for it).
+    private func abandon(_ conn: HTTPClientConnection) {
+        connection.withLockedValue { if $0?.conn === conn { $0 = nil } }
+        conn.channel.close(promise: nil)
+    }
+
+    /// The open connection, or a new one to the first address that takes it before `deadline`.
+    private func current(deadline: NIODeadline, for method: HTTPMethod, _ path: String) async throws -> (HTTPClientConnection, TLSContext) {
         if let existing = connection.withLockedValue({ $0 }), existing.conn.isActive { return existing }
         var lastError: any Error = NodeError.controllerUnreachable(addresses.map(\.description), "no address")
         for address in addresses {
+            let left = deadline - .now()
+            // Out of time before this address was tried: the call's timeout, as `call` reports it.
+            guard left > .zero else { throw HTTPRequestTimeout(method: method.rawValue, path: path, seconds: 0) }
             do {
                 let context = self.context.current
                 let conn = try await HTTPClientConnection.connect(host: address.host, port: address.port, group: group,
-                                                                  connectTimeout: .seconds(Int64(Self.connectTimeoutSeconds))) { channel in
+                                                                  connectTimeout: min(.seconds(Int64(Self.connectTimeoutSeconds)), left)) { channel in
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(
                         context: context, serverName: address.host, policy: .expectName(Self.controllerName)))
                 }

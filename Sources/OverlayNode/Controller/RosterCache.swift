@@ -3,6 +3,16 @@ import NIOConcurrencyHelpers
 import OverlayProtocol
 import OverlayTLS
 
+/// What one roster answer changed, by peer name.
+struct RosterChange: Sendable, Equatable {
+    var joined: [String] = []
+    var left: [String] = []
+    /// Still listed, at another endpoint or with another certificate (it moved, renewed or re-enrolled).
+    var changed: [String] = []
+
+    var isEmpty: Bool { joined.isEmpty && left.isEmpty && changed.isEmpty }
+}
+
 /// The last roster this node received. Kept when the controller is away, so
 /// pings go on; read by the listener (who may ping us) and the scheduler
 /// (whom we ping).
@@ -21,17 +31,22 @@ final class RosterCache: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    func update(version: String, entries: [RosterEntry]?, domain: String? = nil, at now: Date = Date()) -> (added: [String], removed: [String]) {
+    /// Takes a roster answer (`entries` nil: unchanged) and says what it changed.
+    func update(version: String, entries: [RosterEntry]?, domain: String? = nil, at now: Date = Date()) -> RosterChange {
         state.withLockedValue { s in
             s.version = version
             s.receivedAt = now
             s.polls += 1
-            guard let entries else { return ([], []) }
+            guard let entries else { return RosterChange() }
             if let domain { s.domain = domain }
-            let old = Set(s.entries.keys)
+            let previous = s.entries
             s.entries = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            let new = Set(s.entries.keys)
-            return (Array(new.subtracting(old)).sorted(), Array(old.subtracting(new)).sorted())
+            let old = Set(previous.keys), new = Set(s.entries.keys)
+            let moved = new.intersection(old).filter { name in
+                let was = previous[name]!, now = s.entries[name]!
+                return was.endpoint != now.endpoint || was.fingerprint != now.fingerprint
+            }
+            return RosterChange(joined: new.subtracting(old).sorted(), left: old.subtracting(new).sorted(), changed: moved.sorted())
         }
     }
 

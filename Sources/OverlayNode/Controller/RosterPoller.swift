@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OverlayCore
 import OverlayProtocol
 
@@ -21,17 +22,21 @@ struct RosterPoller: Sendable {
     let logger: Logger
     /// Peer health to report with each poll.
     let reporter: HealthReporter
-    /// Called when peers join or leave, so the scheduler can act at once.
     let liveness: Liveness
-    let onChange: @Sendable (_ added: [String], _ removed: [String]) -> Void
+    /// Called when peers join, leave, move or change certificate, so the scheduler can act at once.
+    let onChange: @Sendable (RosterChange) -> Void
     /// The name the watchdog's log line gives this loop.
     static let loopName = "roster-poll"
-    /// The longest a roster request may take once connected.
+    /// The longest a roster request may take, connecting included.
     static let maxCallTimeout: TimeInterval = 10
+    /// The bound on one roster request, connecting included: the roster interval, from 1 to 10 s.
+    var callTimeout: TimeInterval { max(1, min(interval, Self.maxCallTimeout)) }
+    /// The bound on `POST /v1/leave` when the node stops: a stop must not wait on a controller that is away.
+    static let leaveTimeout: TimeInterval = 2
 
     init(client: ControllerClient, cache: RosterCache, timers: NodeTimers, advertise: String?, listenPort: Int, logger: Logger,
          reporter: HealthReporter, liveness: Liveness = Liveness(),
-         onChange: @escaping @Sendable (_ added: [String], _ removed: [String]) -> Void) {
+         onChange: @escaping @Sendable (RosterChange) -> Void) {
         self.client = client; self.cache = cache; self.timers = timers; self.advertise = advertise; self.listenPort = listenPort
         self.logger = logger; self.reporter = reporter; self.liveness = liveness; self.onChange = onChange
     }
@@ -41,7 +46,8 @@ struct RosterPoller: Sendable {
         var failures = 0
         var lastRefusal: String?
         while !Task.isCancelled {
-            liveness.stamp(Self.loopName, nextWithin: client.connectBudget + Self.maxCallTimeout)
+            liveness.stamp(Self.loopName, nextWithin: callTimeout)
+            let started = NIODeadline.now()
             do {
                 try await pollOnce()
                 failures = 0
@@ -64,7 +70,8 @@ struct RosterPoller: Sendable {
                 failures += 1
                 if cache.markReachable(false) || failures == 1 {
                     logger.warning("controller lost; keeping the last roster and retrying", metadata: [
-                        "event": "controller-lost", "controller": "\(client.description)", "error": "\(error)"])
+                        "event": "controller-lost", "controller": "\(client.description)", "error": "\(error)",
+                        "elapsed_ms": "\(Self.milliseconds(since: started))"])
                 }
             }
             let delay = failures == 0 ? interval : Self.backoff(interval: interval, failures: failures)
@@ -85,8 +92,7 @@ struct RosterPoller: Sendable {
                                     health: reporter.nextReport(), dataPort: dataPort)
         let reply: RosterResponse
         do {
-            reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self,
-                                          timeout: max(1, min(interval, Self.maxCallTimeout)))
+            reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self, timeout: callTimeout)
         } catch let refusal as APIError where refusal.error == HealthReporter.refusalCode {
             // Resending the same report would be refused forever and stop the roster with it: drop it, say so.
             reporter.refused()
@@ -101,14 +107,15 @@ struct RosterPoller: Sendable {
         apply(reply)
     }
 
-    /// A roster answer into the cache; joins and departures logged and handed to `onChange`.
+    /// A roster answer into the cache; what changed is logged and handed to `onChange`.
     private func apply(_ reply: RosterResponse) {
         if !reply.unchanged, let trust = reply.trust { onTrust(trust) }
-        let (added, removed) = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
-        if !added.isEmpty || !removed.isEmpty {
+        let change = cache.update(version: reply.version, entries: reply.unchanged ? nil : reply.nodes, domain: reply.domain)
+        if !change.isEmpty {
             logger.info("roster changed", metadata: ["event": "roster-updated", "roster_version": "\(reply.version)",
-                                                     "joined": "\(added.joined(separator: ","))", "left": "\(removed.joined(separator: ","))"])
-            onChange(added, removed)
+                                                     "joined": "\(change.joined.joined(separator: ","))", "left": "\(change.left.joined(separator: ","))",
+                                                     "changed": "\(change.changed.joined(separator: ","))"])
+            onChange(change)
         }
     }
 
@@ -118,7 +125,7 @@ struct RosterPoller: Sendable {
         let known = cache.version.map { "?version=\($0)" } ?? ""
         do {
             let reply = try await client.call(.GET, "/v1/roster" + known, body: Optional<Int>.none, as: RosterResponse.self,
-                                              timeout: max(1, min(interval, Self.maxCallTimeout)))
+                                              timeout: callTimeout)
             logger.info("roster fetched out of turn", metadata: ["event": "roster-refreshed", "roster_version": "\(reply.version)"])
             apply(reply)
         } catch {
@@ -126,14 +133,21 @@ struct RosterPoller: Sendable {
         }
     }
 
-    /// A clean stop: tell the controller we are leaving (bounded wait).
+    /// A clean stop: tell the controller we are leaving, waiting at most `leaveTimeout`.
     func leave() async {
+        let started = NIODeadline.now()
         do {
-            let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self, timeout: 2)
+            let reply = try await client.call(.POST, "/v1/leave", body: Optional<Int>.none, as: LeaveResponse.self,
+                                              timeout: Self.leaveTimeout)
             logger.notice("left the active roster", metadata: ["event": "left", "node": "\(reply.name)"])
         } catch {
             logger.warning("could not tell the controller we are leaving; it will drop us after its active timeout",
-                           metadata: ["event": "leave-failed", "error": "\(error)"])
+                           metadata: ["event": "leave-failed", "error": "\(error)", "elapsed_ms": "\(Self.milliseconds(since: started))"])
         }
+    }
+
+    /// Whole milliseconds since `start`, for the log lines of calls that failed (how long the node waited).
+    static func milliseconds(since start: NIODeadline) -> Int64 {
+        (NIODeadline.now() - start).nanoseconds / 1_000_000
     }
 }

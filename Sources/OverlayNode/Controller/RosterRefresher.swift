@@ -1,9 +1,10 @@
-/// Fetches the roster out of turn when a peer presents a certificate this
-/// node's roster does not list yet: the peer may have renewed since the last
-/// poll, and asking the controller now beats refusing it for up to a roster
+/// Fetches the roster out of turn when a peer presents a certificate or a
+/// name this node's roster does not list yet: the peer may have renewed or
+/// joined since the last poll (a node that joins PINGs its peers at once),
+/// and asking the controller now beats refusing it for up to a roster
 /// interval. Concurrent asks share one fetch, and fetches start at least
-/// `minimumGap` apart, so a peer that keeps presenting a superseded
-/// certificate costs the controller one small GET a second at most.
+/// `minimumGap` apart, so a peer that keeps presenting a superseded or
+/// removed certificate costs the controller one small GET a second at most.
 actor RosterRefresher {
     private var fetch: (@Sendable () async -> Void)?
     private var inFlight: Task<Void, Never>?

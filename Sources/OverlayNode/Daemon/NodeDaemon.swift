@@ -82,8 +82,10 @@ public final class NodeDaemon: Service {
                                          passphrase: passphrase, logger: logger, onRenewed: { Task { await scheduler.afterRenewal() } })
         let reporter = HealthReporter(book: book, timers: timers)
         var rosterPoller = RosterPoller(client: client, cache: roster, timers: timers, advertise: c.advertise?.description,
-                                  listenPort: listener.port, logger: logger, reporter: reporter, liveness: context.liveness) { _, removed in
-            if !removed.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
+                                  listenPort: listener.port, logger: logger, reporter: reporter, liveness: context.liveness) { change in
+            if !change.left.isEmpty { _ = book.sync(with: Array(roster.snapshot.entries.values), selfName: identity.name) }
+            // A peer that joined or moved is PINGed now, not at the next round: `overlayctl peers` shows it up within a poll.
+            scheduler.pingSoon(change.joined + change.changed)
         }
         rosterPoller.dataPort = dataPlane?.listenPort
         rosterPoller.onTrust = { renewer.adopt($0) }
@@ -137,6 +139,7 @@ public final class NodeDaemon: Service {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await poller.run() }
             tasks.addTask { await scheduler.run() }
+            tasks.addTask { await scheduler.runOutOfTurn() }
             tasks.addTask { await renewer.run() }
             if let dataSync {
                 tasks.addTask { await dataSync.run() }

@@ -103,7 +103,7 @@ struct HealthReportTracker: Sendable {
             let state = MeshPair.State(h.state)
             sent[peer] = Reported(state: state, rttMs: h.smoothedRTT)
             return HealthReportEntry(peer: peer, state: state, rttMs: h.smoothedRTT,
-                                     forSeconds: h.since.map { max(0, now.timeIntervalSince($0)) },
+                                     forSeconds: Self.forSeconds(since: h.since, now: now),
                                      error: state == .down ? h.lastError.map { String($0.prefix(Self.maxErrorLength)) } : nil)
         }
         inFlight = (seq, sent)
@@ -148,6 +148,14 @@ struct HealthReportTracker: Sendable {
         fullPending = nil
         pausedPolls = fullEvery
         fullRequested = true
+    }
+
+    /// How long the peer has been in its state, as the controller takes it: never negative, and left
+    /// out rather than sent when longer than it takes (the clock stepped), since it refuses the report then.
+    static func forSeconds(since: Date?, now: Date) -> Double? {
+        guard let since else { return nil }
+        let seconds = max(0, now.timeIntervalSince(since))
+        return seconds <= HealthReportEntry.maxForSeconds ? seconds : nil
     }
 
     /// An upper bound on one entry's JSON: fixed keys and numbers, the name, the cut error (a character is at

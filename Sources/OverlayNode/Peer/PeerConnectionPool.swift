@@ -31,8 +31,13 @@ final class PeerConnectionPool: Sendable {
         if let old = replaced?.connection, old.channel !== connection.channel { old.channel.close(promise: nil) }
     }
 
-    func drop(_ name: String) {
-        connections.withLockedValue { $0.removeValue(forKey: name) }?.connection.channel.close(promise: nil)
+    /// Forgets and closes `connection` if it is still the one held for `name` (not one an exchange
+    /// with the peer's new entry has put there since).
+    func drop(_ name: String, _ connection: PeerConnection) {
+        connections.withLockedValue { pool in
+            if let held = pool[name], held.connection.channel === connection.channel { pool.removeValue(forKey: name) }
+        }
+        connection.channel.close(promise: nil)
     }
 
     /// Closes connections to peers no longer on the roster.

@@ -48,11 +48,16 @@ final class PeerHealthBook: Sendable {
         }
     }
 
-    func record(_ name: String, fingerprint: String, _ update: (inout PeerHealth) -> Void) {
+    /// Applies `update` to the peer's health if the book still holds it under this certificate (and,
+    /// when given, this endpoint); returns whether it did. A result about an entry the roster has since
+    /// replaced says nothing about the current one.
+    @discardableResult
+    func record(_ name: String, fingerprint: String, endpoint: String? = nil, _ update: (inout PeerHealth) -> Void) -> Bool {
         peers.withLockedValue { book in
-            guard var p = book[name], p.entry.fingerprint == fingerprint else { return }
+            guard var p = book[name], p.entry.fingerprint == fingerprint, endpoint == nil || p.entry.endpoint == endpoint else { return false }
             update(&p.health)
             book[name] = p
+            return true
         }
     }
 

@@ -6,9 +6,10 @@ import OverlayTLS
 
 /// The answering side of flow 3: PONG for every PING from a peer that is on
 /// this node's active roster with the certificate the roster lists; an ERROR
-/// frame in words, then close, for anyone else. A roster member presenting a
-/// certificate the roster does not list yet (it renewed since this node's last
-/// poll) waits for one out-of-turn roster fetch before it is judged.
+/// frame in words, then close, for anyone else. A peer the roster does not
+/// list yet, or lists with another certificate (it joined, or renewed, since
+/// this node's last poll), waits for one out-of-turn roster fetch before it is
+/// judged: a node that just joined PINGs its peers at once, before they polled.
 final class PeerResponder: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
     typealias OutboundOut = PeerFrame
@@ -32,7 +33,7 @@ final class PeerResponder: ChannelInboundHandler {
             self.peer = peer
             // Only active roster members may hold a connection: refuse others at once.
             if let peer, let reason = roster.admits(peer) {
-                if let refresher, let listed = roster.entry(named: peer.name), listed.fingerprint != peer.fingerprint {
+                if let refresher {
                     held = []
                     let fetched = context.eventLoop.makePromise(of: Void.self)
                     fetched.completeWithTask { await refresher.refresh() }

@@ -34,6 +34,10 @@ final class PingScheduler: Sendable {
     let dataKeys: DataKeysSink?
     /// Asked when a peer presents a certificate the roster does not list (it may have renewed).
     let refresher: RosterRefresher?
+    /// Batches of peers to PING out of turn (`pingSoon`), taken by `runOutOfTurn`.
+    private let outOfTurn = AsyncStream<[String]>.makeStream()
+    /// The roster entries an exchange is under way with.
+    private let inFlight = NIOLockedValueBox<Set<RosterEntry>>([])
 
     init(name: String, roster: RosterCache, book: PeerHealthBook, context: TLSContextBox, group: any EventLoopGroup,
          timers: NodeTimers, mode: PeerConnectionMode, liveness: Liveness = Liveness(), dataKeys: DataKeysSink? = nil,
@@ -73,6 +77,33 @@ final class PingScheduler: Sendable {
         }
     }
 
+    /// Peers to PING now rather than at the next round: the roster poller hands over those that
+    /// joined or moved, so `overlayctl peers` shows them up within a roster poll, not a ping interval.
+    func pingSoon(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        outOfTurn.continuation.yield(names)
+    }
+
+    /// Runs beside `run` for the node's life: PINGs each batch `pingSoon` hands over, at once.
+    func runOutOfTurn() async {
+        for await names in outOfTurn.stream {
+            await ping(Set(names), timeout: timeout)
+        }
+    }
+
+    /// PINGs the peers in `names` that are on the current roster, concurrently, each within `timeout`.
+    func ping(_ names: Set<String>, timeout: TimeInterval) async {
+        let targets = book.sync(with: Array(roster.snapshot.entries.values), selfName: name).filter { names.contains($0.name) }
+        guard !targets.isEmpty else { return }
+        logger.debug("PINGing peers that joined or moved at once", metadata: [
+            "event": "ping-out-of-turn", "peers": "\(targets.map(\.name).joined(separator: ","))"])
+        await withTaskGroup(of: Void.self) { group in
+            for entry in targets {
+                group.addTask { await self.exchange(with: entry, timeout: timeout) }
+            }
+        }
+    }
+
     /// One round over the current roster, each exchange bounded by `timeout`.
     func round(timeout: TimeInterval) async {
         let targets = book.sync(with: Array(roster.snapshot.entries.values), selfName: name)
@@ -87,7 +118,11 @@ final class PingScheduler: Sendable {
     /// One PING/PONG with `entry`, recorded in the book and logged as one
     /// entry (`event=pong` or `event=ping-failed`, see docs/operations.md),
     /// plus `peer-up`/`peer-down` when the peer's state changes.
+    /// An exchange with an entry already in flight (a round's and an out-of-turn one) is not started
+    /// twice: the one under way records the result.
     func exchange(with listed: RosterEntry, timeout: TimeInterval) async {
+        guard inFlight.withLockedValue({ $0.insert(listed).inserted }) else { return }
+        defer { _ = inFlight.withLockedValue { $0.remove(listed) } }
         var entry = listed
         let seq = nextSequence()
         var before = PeerHealth.State.unknown
@@ -96,19 +131,24 @@ final class PingScheduler: Sendable {
             let receipt: PongReceipt
             (receipt, entry) = try await pingFollowingRenewal(entry, seq: seq, timeout: timeout)
             metrics.pong(peer: entry.name, rttMilliseconds: receipt.rttMilliseconds)
-            book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.pong(rttMs: receipt.rttMilliseconds, at: Date()) }
+            let current = book.record(entry.name, fingerprint: entry.fingerprint, endpoint: entry.endpoint) {
+                before = $0.state; $0.pong(rttMs: receipt.rttMilliseconds, at: Date())
+            }
             let rttUsec = Int((receipt.rttMilliseconds * 1000).rounded())
             logger.info("PONG from \(entry.name) in \(String(format: "%.3f", receipt.rttMilliseconds)) ms", metadata: [
                 "event": "pong", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)", "seq": "\(seq)", "rtt_usec": "\(rttUsec)"])
-            if before != .up {
+            if current, before != .up {
                 logger.notice("peer \(entry.name) is up", metadata: ["event": "peer-up", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)"])
             }
         } catch {
             metrics.failed(error)
-            book.record(entry.name, fingerprint: entry.fingerprint) { before = $0.state; $0.miss(error.description) }
+            // Against an endpoint or certificate the roster has since replaced, a failure says nothing about the peer now.
+            let current = book.record(entry.name, fingerprint: entry.fingerprint, endpoint: entry.endpoint) {
+                before = $0.state; $0.miss(error.description)
+            }
             logger.warning("PING to \(entry.name) failed: \(error)", metadata: [
                 "event": "ping-failed", "peer": "\(entry.name)", "endpoint": "\(entry.endpoint)", "seq": "\(seq)", "error": "\(error)"])
-            if before != .down {
+            if current, before != .down {
                 logger.warning("peer \(entry.name) is down", metadata: ["event": "peer-down", "peer": "\(entry.name)", "error": "\(error)"])
             }
         }
@@ -153,7 +193,7 @@ final class PingScheduler: Sendable {
             do {
                 return try await connection.ping(seq: seq, timeout: remaining())
             } catch {
-                pool.drop(entry.name)
+                pool.drop(entry.name, connection)
                 throw error
             }
         }

@@ -25,6 +25,11 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
     /// The cap on entries in one request; a node with more pending sends the rest on later polls.
     public static let maxEntries = 256
+    /// The largest `seq` (and `fullStart`) a controller takes: 2^53 - 1, exact in every JSON reader.
+    /// A node counts from 1, one per acknowledged poll, starting again with each process, so a real one
+    /// never gets near it (a poll a second for 285 million years); a number that does is a sequence
+    /// that wrapped or was made up, and is refused.
+    public static let maxSeq: UInt64 = (1 << 53) - 1
 
     public init(seq: UInt64, full: Bool, fullStart: UInt64? = nil, entries: [HealthReportEntry]) {
         self.seq = seq; self.full = full; self.fullStart = fullStart; self.entries = entries
@@ -32,6 +37,17 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
     /// A full report's first part: what may stand as a new baseline.
     public var startsFull: Bool { full && (fullStart ?? seq) == seq }
+
+    private enum CodingKeys: String, CodingKey { case seq, full, fullStart, entries }
+
+    /// As synthesized, but a sequence number out of range (-1, 2^64) is refused naming `seq`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decodeNamingField(UInt64.self, forKey: .seq)
+        full = try c.decode(Bool.self, forKey: .full)
+        fullStart = try c.decodeIfPresentNamingField(UInt64.self, forKey: .fullStart)
+        entries = try c.decode([HealthReportEntry].self, forKey: .entries)
+    }
 }
 
 /// One peer's health as the reporting node sees it.
@@ -49,6 +65,24 @@ public struct HealthReportEntry: Codable, Sendable, Equatable {
     public init(peer: String, state: MeshPair.State, rttMs: Double?, forSeconds: Double?, error: String?) {
         self.peer = peer; self.state = state; self.rttMs = rttMs; self.forSeconds = forSeconds; self.error = error
     }
+
+    private enum CodingKeys: String, CodingKey { case peer, state, rttMs, forSeconds, error }
+
+    /// As synthesized, but a number out of range (1e400) is refused naming `rttMs` or `forSeconds`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        peer = try c.decode(String.self, forKey: .peer)
+        state = try c.decode(MeshPair.State.self, forKey: .state)
+        rttMs = try c.decodeIfPresentNamingField(Double.self, forKey: .rttMs)
+        forSeconds = try c.decodeIfPresentNamingField(Double.self, forKey: .forSeconds)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+    }
+
+    /// The largest `rttMs` a controller takes (one hour); more, or less than 0, is refused.
+    public static let maxRTTMs: Double = 3_600_000
+    /// The largest `forSeconds` a controller takes (ten years); more, or less than 0, is refused. A node
+    /// leaves out a longer duration (its clock stepped) rather than send it.
+    public static let maxForSeconds: Double = 315_360_000
 }
 
 /// The controller's answer to a health report, in the roster response.

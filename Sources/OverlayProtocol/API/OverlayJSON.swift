@@ -49,3 +49,21 @@ public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvert
 
     public var description: String { message }
 }
+
+extension KeyedDecodingContainer {
+    /// `decode`, except that a number that does not fit `T` (-1 or 2^64 for a `UInt64`, 1e400 for a
+    /// `Double`) names its field: Foundation reports one as "not valid JSON" with no field at all,
+    /// so a refusal could not say which value was wrong. For the numeric fields of request bodies.
+    public func decodeNamingField<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        do { return try decode(type, forKey: key) } catch let error as DecodingError { throw error } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "the number does not fit \(T.self)")
+        }
+    }
+
+    /// `decodeIfPresent`, naming the field of a number that does not fit `T` (see `decodeNamingField`).
+    public func decodeIfPresentNamingField<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        do { return try decodeIfPresent(type, forKey: key) } catch let error as DecodingError { throw error } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "the number does not fit \(T.self)")
+        }
+    }
+}

@@ -17,6 +17,18 @@ public struct RosterRequest: Codable, Sendable {
         self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort; self.health = health
         self.dataPort = dataPort
     }
+
+    private enum CodingKeys: String, CodingKey { case knownVersion, advertise, listenPort, health, dataPort }
+
+    /// As synthesized, but a port number out of range (2^64) is refused naming its field.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        knownVersion = try c.decodeIfPresent(String.self, forKey: .knownVersion)
+        advertise = try c.decodeIfPresent(String.self, forKey: .advertise)
+        listenPort = try c.decodeIfPresentNamingField(Int.self, forKey: .listenPort)
+        health = try c.decodeIfPresent(HealthReport.self, forKey: .health)
+        dataPort = try c.decodeIfPresentNamingField(Int.self, forKey: .dataPort)
+    }
 }
 
 public struct RosterEntry: Codable, Sendable, Equatable, Hashable {

@@ -30,7 +30,7 @@ extension EndToEnd {
         @Test("iperf3 from alice to bob across a renewal of each: the run completes, both renewed during it, no peer went down")
         func renewalDuringIperf() async throws {
             try await NetnsLab.with(Self.parties) { lab in
-                try await Cluster.with("iperf", settings: RenewalTests.settings) { cluster in
+                try await Cluster.with("iperf", settings: RenewalTests.settings(lifetime: RenewalTests.lifetime)) { cluster in
                     let (_, alice, bob) = try await Self.start(cluster, lab)
                     let aliceNS = try lab.namespace("alice"), bobNS = try lab.namespace("bob")
                     let bobIP = try await bob.ctl.nodeStatus().overlayIP

@@ -52,12 +52,8 @@ extension EndToEnd {
         /// Alice and bob with TUNs, pinging each other over the overlay.
         static func withPair(_ lab: NetnsLab, _ cluster: Cluster,
                              _ body: (ControllerHandle, NodeHandle, NodeHandle, String) async throws -> Void) async throws {
-            let controller = try await cluster.startController(host: "198.18.0.1", port: 7443, namespace: try lab.namespace("ctl"))
-            let alice = try await cluster.startNode("alice", host: "198.18.0.2", port: 7444, namespace: try lab.namespace("alice"),
-                                                    extraArguments: ["--tun", "ovl0"])
-            let bob = try await cluster.startNode("bob", host: "198.18.0.3", port: 7444, namespace: try lab.namespace("bob"),
-                                                  extraArguments: ["--tun", "ovl0"])
-            _ = try await cluster.waitActive(["alice", "bob"])
+            let (controller, nodes) = try await cluster.startInLab(lab, nodes: [("alice", "198.18.0.2"), ("bob", "198.18.0.3")])
+            let (alice, bob) = (nodes[0], nodes[1])
             let bobIP = try await bob.ctl.nodeStatus().overlayIP
             try await eventually("alice pings bob over the overlay") {
                 let r = try await Netns.run(try lab.namespace("alice"), ["ping", "-n", "-c", "1", "-W", "2", bobIP])
