@@ -98,7 +98,8 @@ enum NetworkAPI {
             if let port = body.dataPort, !(1...65535).contains(port) {
                 throw .error(.badRequest, "invalid_data_port", "'dataPort' must be a UDP port from 1 to 65535, not \(port)")
             }
-            let version = roster.heartbeat(name: peer.name, endpoint: endpoint, dataPort: body.dataPort)
+            let interval = body.pollInterval.flatMap { $0.isFinite && $0 > 0 && $0 <= 3600 ? $0 : nil }
+            let version = roster.heartbeat(name: peer.name, endpoint: endpoint, dataPort: body.dataPort, pollInterval: interval)
             let health = try MeshAPI.ingest(body.health, from: peer.name, rosterVersion: version, mesh: mesh, logger: logger)
             if let known = body.knownVersion, roster.shouldKeepPreRestartRoster(known) {
                 // Just restarted: the active set is still filling; the node's roster is the better one.

@@ -18,7 +18,7 @@ struct MeshViewBuilder {
     let active: [Node]
     var now = Date()
 
-    /// A node silent for more than two of its own poll gaps (and a second) has stopped reporting: it
+    /// A node silent for more than two of its declared poll intervals (and a second) has stopped reporting: it
     /// is cut off or frozen, and what it last said about its peers is not the state of the mesh now.
     static func isSilent(lastSeen: Date?, gap: TimeInterval?, now: Date) -> Bool {
         guard let lastSeen, let gap, gap > 0 else { return false }

@@ -27,8 +27,9 @@ public final class Roster: Sendable {
         var dataPort: Int?
         var lastSeen: Date
         var deadline: NIODeadline
-        /// The time between its last two polls: how long a silence means the node stopped reporting.
-        var pollGap: TimeInterval? = nil
+        /// The seconds between polls the node declares: how long a silence means it stopped reporting
+        /// (none from older nodes and hand-made clients: they are never called silent).
+        var pollInterval: TimeInterval? = nil
     }
 
     struct State {
@@ -125,15 +126,13 @@ public final class Roster: Sendable {
 
     /// Records a heartbeat; returns the current version after it.
     @discardableResult
-    func heartbeat(name: String, endpoint: String, dataPort: Int? = nil, now: Date = Date()) -> String {
+    func heartbeat(name: String, endpoint: String, dataPort: Int? = nil, pollInterval: TimeInterval? = nil, now: Date = Date()) -> String {
         state.withLockedValue { s in
             let deadline = NIODeadline.now() + .nanoseconds(Int64(activeTimeout * 1e9))
             expire(&s)
             s.seen[name] = now
-            let last = s.active[name]
-            let gap = last.map { now.timeIntervalSince($0.lastSeen) }
             let previous = s.active.updateValue(Member(endpoint: endpoint, dataPort: dataPort, lastSeen: now, deadline: deadline,
-                                                       pollGap: gap ?? last?.pollGap),
+                                                       pollInterval: pollInterval),
                                                     forKey: name)
             s.nextExpiry = min(s.nextExpiry, deadline)
             // Joining or moving changes the roster; a plain heartbeat does not.
@@ -192,11 +191,11 @@ public final class Roster: Sendable {
         }
     }
 
-    /// When each active node last polled and how far apart its polls come (for the mesh view's "not reporting").
+    /// When each active node last polled and the interval it declared (for the mesh view's "not reporting").
     func pollTiming() -> [String: (lastSeen: Date, gap: TimeInterval?)] {
         state.withLockedValue { s in
             expire(&s)
-            return s.active.mapValues { ($0.lastSeen, $0.pollGap) }
+            return s.active.mapValues { ($0.lastSeen, $0.pollInterval) }
         }
     }
 

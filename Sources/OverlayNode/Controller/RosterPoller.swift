@@ -89,7 +89,7 @@ struct RosterPoller: Sendable {
 
     func pollOnce() async throws {
         let request = RosterRequest(knownVersion: cache.version, advertise: advertise, listenPort: listenPort,
-                                    health: reporter.nextReport(), dataPort: dataPort)
+                                    health: reporter.nextReport(), dataPort: dataPort, pollInterval: interval)
         let reply: RosterResponse
         do {
             reply = try await client.call(.POST, "/v1/roster", body: request, as: RosterResponse.self, timeout: callTimeout)

@@ -12,13 +12,16 @@ public struct RosterRequest: Codable, Sendable {
     public var health: HealthReport?
     /// The UDP port this node takes overlay traffic on, sent whenever its data plane is on; absent from `--no-tun` nodes.
     public var dataPort: Int?
+    /// Seconds between this node's polls: after two missed ones the controller shows it as not reporting.
+    public var pollInterval: Double?
 
-    public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil, dataPort: Int? = nil) {
+    public init(knownVersion: String?, advertise: String?, listenPort: Int?, health: HealthReport? = nil, dataPort: Int? = nil,
+                pollInterval: Double? = nil) {
         self.knownVersion = knownVersion; self.advertise = advertise; self.listenPort = listenPort; self.health = health
-        self.dataPort = dataPort
+        self.dataPort = dataPort; self.pollInterval = pollInterval
     }
 
-    private enum CodingKeys: String, CodingKey { case knownVersion, advertise, listenPort, health, dataPort }
+    private enum CodingKeys: String, CodingKey { case knownVersion, advertise, listenPort, health, dataPort, pollInterval }
 
     /// As synthesized, but a port number out of range (2^64) is refused naming its field.
     public init(from decoder: any Decoder) throws {
@@ -28,6 +31,7 @@ public struct RosterRequest: Codable, Sendable {
         listenPort = try c.decodeIfPresentNamingField(Int.self, forKey: .listenPort)
         health = try c.decodeIfPresent(HealthReport.self, forKey: .health)
         dataPort = try c.decodeIfPresentNamingField(Int.self, forKey: .dataPort)
+        pollInterval = try c.decodeIfPresentNamingField(Double.self, forKey: .pollInterval)
     }
 }
 
