@@ -40,7 +40,12 @@ extension EndToEnd {
                         #expect(p.overlayIP == registered.overlayIP, "\(node.name) knows \(p.name) by its registered IP")
                         #expect(p.endpoint == registered.endpoint)
                     }
-                    let status = try await node.ctl.nodeStatus()
+                    // New peers are PINGed on the roster answer that brings them, so the mesh can be up after one poll.
+                    let status = try await eventually("\(node.name) has polled twice") {
+                        let s = try await node.ctl.nodeStatus()
+                        guard s.rosterPolls >= 2 else { throw NotYet("\(s.rosterPolls) polls") }
+                        return s
+                    }
                     #expect(status.peerConnections == peerConnections)
                     #expect(status.peers == 2 && status.peersUp == 2)
                     #expect(status.controllerReachable)
