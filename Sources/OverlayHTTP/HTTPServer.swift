@@ -88,6 +88,7 @@ public final class HTTPServer: Sendable {
                                   connections: ConnectionRegistry, limits: HTTPServerLimits,
                                   below: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
         let timeouts = RequestTimeoutLog(timeout: limits.requestReadTimeout, events: limits.events, logger: logger)
+        let refusals = RefusalLog(logger: logger)
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -100,14 +101,17 @@ public final class HTTPServer: Sendable {
                         timeouts.expired($0.channel.remoteAddress)
                     })
                     try below(channel)
-                    try addHTTPHandlers(to: channel.pipeline.syncOperations, router: router, logger: logger)
+                    try addHTTPHandlers(to: channel.pipeline.syncOperations, router: router, logger: logger, refusals: refusals,
+                                        events: limits.events)
                 }
             }
     }
 
     /// HTTP on top of whatever is below (TLS or nothing): NIO's codec, then ours. Every refusal,
     /// the decoder's own included, is answered with a JSON error and logged by the dispatcher.
-    static func addHTTPHandlers(to pipeline: ChannelPipeline.SynchronousOperations, router: HTTPRouter, logger: Logger) throws {
+    /// `refusals` is shared by the server's connections, so a flood of them writes a bounded number of lines.
+    static func addHTTPHandlers(to pipeline: ChannelPipeline.SynchronousOperations, router: HTTPRouter, logger: Logger,
+                                refusals: RefusalLog? = nil, events: @escaping @Sendable (HTTPServerEvent) -> Void = { _ in }) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = maxHeadBytes
         limits.maxHeaderListSize = maxHeadBytes
@@ -115,7 +119,8 @@ public final class HTTPServer: Sendable {
                                                  withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(ParserRefusal())
         try pipeline.addHandler(RequestAggregator(maxBodyBytes: maxBodyBytes))
-        try pipeline.addHandler(RequestDispatcher(router: router, logger: logger))
+        try pipeline.addHandler(RequestDispatcher(router: router, logger: logger, refusals: refusals ?? RefusalLog(logger: logger),
+                                                  events: events))
     }
 
     /// Graceful stop, bounded by `timeout`.

@@ -38,4 +38,8 @@ public enum HTTPServerEvent: Sendable, Equatable {
     case connectionRefused(ConnectionRegistry.Refusal)
     /// A connection was closed because its request did not arrive within `requestReadTimeout`.
     case requestTimedOut
+    /// A request was answered with this 4xx/5xx status (429s included).
+    case requestRefused(status: Int)
+    /// A TLS handshake failed (a refused or missing certificate, garbage, an old protocol).
+    case handshakeRefused
 }

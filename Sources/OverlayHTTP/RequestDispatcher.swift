@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OverlayTLS
+import OverlayCore
 import OverlayProtocol
 
 /// Hands each whole request to the router off the event loop and writes the
@@ -13,18 +14,23 @@ final class RequestDispatcher: ChannelInboundHandler {
 
     private let router: HTTPRouter
     private let logger: Logger
+    private let refusals: RefusalLog
+    private let events: @Sendable (HTTPServerEvent) -> Void
     private var peer: PeerIdentity?
 
-    init(router: HTTPRouter, logger: Logger) {
+    init(router: HTTPRouter, logger: Logger, refusals: RefusalLog, events: @escaping @Sendable (HTTPServerEvent) -> Void) {
         self.router = router
         self.logger = logger
+        self.refusals = refusals
+        self.events = events
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted(let peer, _, _)? = event as? TLSUserEvent {
             self.peer = peer
         } else if let rejected = event as? RejectedRequest {
-            logRefused(logger, method: rejected.head?.method.rawValue ?? "?", path: rejected.head?.uri ?? "?",
+            events(.requestRefused(status: Int(rejected.status.code)))
+            logRefused(refusals, method: rejected.head?.method.rawValue ?? "?", path: rejected.head?.uri ?? "?",
                        status: rejected.status, peer: peer, address: context.channel.remoteAddress, error: rejected.message)
         }
         context.fireUserInboundEventTriggered(event)
@@ -37,15 +43,17 @@ final class RequestDispatcher: ChannelInboundHandler {
         let keepAlive = aggregated.head.isKeepAlive
         let version = aggregated.head.version
         let router = self.router
-        let logger = self.logger
+        let refusals = self.refusals
+        let events = self.events
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         Task {
             let response = await router.handle(request)
             // A 429's limiter writes its own lines, a few per address and minute, not one per request.
+            if response.status.code >= 400 { events(.requestRefused(status: Int(response.status.code))) }
             if response.status.code >= 400, response.status != .tooManyRequests {
                 let message = (try? OverlayJSON.decoder().decode(APIError.self, from: .init(response.body)))?.message ?? ""
-                logRefused(logger, method: request.method.rawValue, path: request.path, status: response.status,
+                logRefused(refusals, method: request.method.rawValue, path: request.path, status: response.status,
                            peer: request.peer, address: request.remoteAddress, error: message)
             }
             eventLoop.execute {
@@ -58,7 +66,8 @@ final class RequestDispatcher: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let tls = error as? TLSError {
             if tls != .uncleanShutdown {
-                logger.warning("TLS connection refused", metadata: [
+                events(.handshakeRefused)
+                refusals.refused(context.channel.remoteAddress, reason: "tls \(tls)".prefix(60).description, "TLS connection refused", metadata: [
                     "event": "tls-refused", "address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(tls)",
                 ])
             }
@@ -71,12 +80,13 @@ final class RequestDispatcher: ChannelInboundHandler {
 
 let maxLoggedPath = 200
 
-/// One line per refused request, whether the HTTP decoder, the aggregator or a route refused it.
+/// One line per refused request, whether the HTTP decoder, the aggregator or a route refused it, at most
+/// one per address and refusal every 10 s (the next says how many were held back).
 /// The path is cut to `maxLoggedPath` characters: a line must not grow with what a client sends.
-private func logRefused(_ logger: Logger, method: String, path: String, status: HTTPResponseStatus,
+private func logRefused(_ refusals: RefusalLog, method: String, path: String, status: HTTPResponseStatus,
                         peer: PeerIdentity?, address: SocketAddress?, error: String) {
     let shown = path.count > maxLoggedPath ? path.prefix(maxLoggedPath) + "… (\(path.utf8.count) bytes)" : path
-    logger.warning("request refused", metadata: [
+    refusals.refused(address, reason: "\(status.code) \(error.prefix(100))", "request refused", metadata: [
         "event": "request-refused", "method": "\(method)", "path": "\(shown)", "status": "\(status.code)",
         "peer": "\(peer?.name ?? "-")", "address": "\(address?.description ?? "local")", "error": "\(error)",
     ])

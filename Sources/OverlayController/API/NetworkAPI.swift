@@ -55,8 +55,7 @@ enum NetworkAPI {
                     response.headers.add(name: "retry-after", value: "30")
                     throw response
                 }
-                logger.warning("enrollment refused", metadata: ["event": "enrollment-refused", "node": "\(body.name)",
-                                                                 "token_id": "\(body.tokenID)", "error": "\(error.code)"])
+                // The request-refused line (bounded per address) says it; a second line per wrong token would double a flood.
                 throw .error(error.status, error.code, error.description)
             }
         }

@@ -14,6 +14,8 @@ public enum ControllerMetrics {
     static let nodes = "overlayd_controller_nodes"
     static let brokenPairs = "overlayd_controller_mesh_broken_pairs"
     static let notReporting = "overlayd_controller_mesh_nodes_not_reporting"
+    static let requestsRefused = "overlayd_controller_api_requests_refused_total"
+    static let handshakesRefused = "overlayd_controller_api_handshakes_refused_total"
     static let requestDuration = "overlayd_controller_request_duration_seconds"
     static let rateLimited = "overlayd_controller_rate_limited_total"
     static let connectionsRefused = "overlayd_controller_connections_refused_total"
@@ -30,6 +32,10 @@ public enum ControllerMetrics {
               help: "Nodes by state: registered (all enrolled nodes) and active (those heartbeating now, a subset)."),
         .init(brokenPairs, .gauge,
               help: "Ordered node pairs (A to B) whose last report from A says B is down (A still reporting)."),
+        .init(requestsRefused, .counter, labels: ["status"],
+              help: "TLS API requests answered with an error, by HTTP status (the parser's own refusals and 429s included)."),
+        .init(handshakesRefused, .counter,
+              help: "TLS API connections whose handshake failed (refused or missing certificate, old protocol, garbage)."),
         .init(notReporting, .gauge,
               help: "Active nodes that have missed their polls: their last health report is not shown as current."),
         .init(requestDuration, .histogram, labels: ["listener", "method", "route"],
@@ -51,6 +57,7 @@ public enum ControllerMetrics {
         _ = Counter(label: rosterRequests, dimensions: [("answer", "unchanged")])
         Gauge(label: brokenPairs).record(0)
         Gauge(label: notReporting).record(0)
+        _ = Counter(label: handshakesRefused)
         for route in EnrollmentLimiter.Route.allCases { _ = Counter(label: rateLimited, dimensions: [("route", route.rawValue)]) }
         for reason in ConnectionRegistry.Refusal.allCases { _ = Counter(label: connectionsRefused, dimensions: [("reason", reason.rawValue)]) }
         _ = Counter(label: requestTimeouts)
@@ -65,6 +72,8 @@ public enum ControllerMetrics {
         switch event {
         case .connectionRefused(let reason): Counter(label: connectionsRefused, dimensions: [("reason", reason.rawValue)]).increment()
         case .requestTimedOut: Counter(label: requestTimeouts).increment()
+        case .requestRefused(let status): Counter(label: requestsRefused, dimensions: [("status", String(status))]).increment()
+        case .handshakeRefused: Counter(label: handshakesRefused).increment()
         }
     }
 

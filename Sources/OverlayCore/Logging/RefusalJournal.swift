@@ -15,8 +15,14 @@ public final class RefusalJournal: Sendable {
         var unlogged: Int
     }
 
+    /// One address, and optionally one reason: refusals of the same address for different reasons are logged apart.
+    private struct Key: Hashable {
+        var source: SourceAddress
+        var reason: String
+    }
+
     private struct State {
-        var entries: [SourceAddress: Entry] = [:]
+        var entries: [Key: Entry] = [:]
         /// Refusals from addresses that found the table full, or from none (a Unix socket).
         var others: Entry?
     }
@@ -33,11 +39,12 @@ public final class RefusalJournal: Sendable {
     /// Records one refusal from `source`. Returns nil to write no line, or the
     /// number of refusals the line now due stands for: this one and those from
     /// the same source not logged since its previous line.
-    public func record(_ source: SourceAddress?, now: NIODeadline = .now()) -> Int? {
+    public func record(_ source: SourceAddress?, reason: String = "", now: NIODeadline = .now()) -> Int? {
         let interval = self.interval
         let maxSources = self.maxSources
         return state.withLockedValue { s in
-            guard let source else { return Self.note(&s.others, now: now, interval: interval) }
+            guard let address = source else { return Self.note(&s.others, now: now, interval: interval) }
+            let source = Key(source: address, reason: reason)
             if s.entries[source] == nil, s.entries.count >= maxSources {
                 // Entries whose interval has passed owe no line: forget them to make room.
                 s.entries = s.entries.filter { now - $0.value.lastLine < interval }

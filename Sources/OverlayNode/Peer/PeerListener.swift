@@ -27,6 +27,8 @@ struct PeerListener: Sendable {
         }
         let admission = PeerAdmission(rate: limits.handshakeRate, logger: logger)
         let accepted = EventCounter()
+        // Shared by every connection: a flood of refused peers writes a few lines, not one each.
+        let refusals = RefusalLog(logger: logger)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -43,7 +45,7 @@ struct PeerListener: Sendable {
                     try sync.addHandler(MessageToByteHandler(PeerFrameEncoder()))
                     // A connection with no PING for this long is closed; dialers ping far more often.
                     try sync.addHandler(IdleStateHandler(readTimeout: .minutes(5)))
-                    try sync.addHandler(PeerResponder(roster: roster, refresher: refresher, logger: logger))
+                    try sync.addHandler(PeerResponder(roster: roster, refresher: refresher, logger: logger, refusals: refusals))
                     if let sink = dataKeys.sink { try sync.addHandler(DataKeyExporter(sink)) }
                 }
             }

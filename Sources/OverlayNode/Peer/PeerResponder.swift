@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import OverlayCore
 import OverlayProtocol
 import OverlayTLS
 
@@ -17,15 +18,17 @@ final class PeerResponder: ChannelInboundHandler {
     private let roster: RosterCache
     private let refresher: RosterRefresher?
     private let logger: Logger
+    private let refusals: RefusalLog
     private var peer: PeerIdentity?
     /// Frames that arrived while the roster was being fetched; nil when not waiting.
     private var held: [PeerFrame]?
     static let maxHeldFrames = 16
 
-    init(roster: RosterCache, refresher: RosterRefresher? = nil, logger: Logger) {
+    init(roster: RosterCache, refresher: RosterRefresher? = nil, logger: Logger, refusals: RefusalLog? = nil) {
         self.roster = roster
         self.refresher = refresher
         self.logger = logger
+        self.refusals = refusals ?? RefusalLog(logger: logger)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -94,8 +97,10 @@ final class PeerResponder: ChannelInboundHandler {
 
     /// An ERROR frame in words, then close: the dialer learns why.
     private func refuse(context: ChannelHandlerContext, peer: PeerIdentity, reason: String) {
-        logger.warning("refused peer", metadata: ["event": "peer-refused", "peer": "\(peer.name)",
-                                                  "address": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(reason)"])
+        PeerListenerMetrics.count(.notOnRoster)
+        refusals.refused(context.channel.remoteAddress, reason: "roster", "refused peer", metadata: [
+            "event": "peer-refused", "peer": "\(peer.name)", "address": "\(context.channel.remoteAddress?.description ?? "?")",
+            "error": "\(reason)"])
         context.writeAndFlush(wrapOutboundOut(.error(reason))).whenComplete { [channel = context.channel] _ in
             channel.close(promise: nil)
         }
@@ -105,7 +110,8 @@ final class PeerResponder: ChannelInboundHandler {
         if let tls = error as? TLSError, tls == .uncleanShutdown {
             // A dialer that closed without close_notify after its PONG: harmless.
         } else {
-            logger.warning("peer connection refused", metadata: [
+            if error is TLSError { PeerListenerMetrics.count(.handshakeFailed) }
+            refusals.refused(context.channel.remoteAddress, reason: "\(error)".prefix(60).description, "peer connection refused", metadata: [
                 "event": "peer-refused", "peer": "\(peer?.name ?? "?")", "address": "\(context.channel.remoteAddress?.description ?? "?")",
                 "error": "\(error)"])
         }
