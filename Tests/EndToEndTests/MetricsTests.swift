@@ -44,8 +44,16 @@ extension EndToEnd {
                 #expect(nodeScrape.status == 200 && nodeScrape.contentType == Self.exposition, "\(nodeScrape)")
                 #expect(try await PrometheusText(nodeScrape.body).promtoolProblems() == nil)
 
-                // The controller: two enrollments, roster requests of both answers, both nodes active.
-                let controllerMetrics = try await Self.scrape(unixSocket: controller.socket)
+                // The controller: two enrollments, roster requests of both answers, both nodes active. (A new peer
+                // is PINGed as soon as the roster lists it, so the first PONG may come before any poll was answered
+                // "unchanged": wait for one.)
+                let controllerMetrics = try await eventually("the controller has answered a poll 'unchanged'") {
+                    let m = try await Self.scrape(unixSocket: controller.socket)
+                    guard m.value("overlayd_controller_roster_requests_total", ["answer": "unchanged"]) ?? 0 > 0 else {
+                        throw NotYet("\(m.series("overlayd_controller_roster_requests_total"))")
+                    }
+                    return m
+                }
                 #expect(try await controllerMetrics.promtoolProblems() == nil)
                 #expect(controllerMetrics.value("overlayd_controller_enrollments_total", ["result": "ok", "reason": "none"]) == 2)
                 #expect(controllerMetrics.value("overlayd_controller_roster_requests_total", ["answer": "full"]) ?? 0 > 0)

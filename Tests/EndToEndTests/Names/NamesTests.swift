@@ -58,6 +58,14 @@ extension EndToEnd {
                         net.ips[party.name] = try await node.ctl.nodeStatus().overlayIP
                     }
                     _ = try await cluster.waitActive(names)
+                    // Active on the controller is not yet on every node's roster (that takes up to a roster
+                    // interval): the tests ask each node's resolver for every name, so wait for its zone to hold them.
+                    try await eventually("every node's resolver holds every name") {
+                        for (name, node) in net.nodes {
+                            let held = try await node.ctl.nodeStatus().dns?.names ?? 0
+                            guard held == names.count else { throw NotYet("\(name)'s zone holds \(held) names") }
+                        }
+                    }
                     try await body(net)
                 }
             }
@@ -145,9 +153,9 @@ extension EndToEnd {
             try await Self.withNet(["alice", "bob", "carol"], search: true) { net in
                 let alice = net.ips["alice"]!, bob = net.ips["bob"]!
                 let hosts = net.hostsFiles["alice"]!
-                try await eventually("alice's hosts file holds bob") {
+                try await eventually("alice's hosts file holds bob and carol") {
                     let text = try String(contentsOfFile: hosts, encoding: .utf8)
-                    guard text.contains("\(bob)\tbob.overlay.internal bob") else { throw NotYet(text) }
+                    guard text.contains("\(bob)\tbob.overlay.internal bob"), text.contains("carol.overlay.internal") else { throw NotYet(text) }
                 }
                 let text = try String(contentsOfFile: hosts, encoding: .utf8)
                 #expect(text.hasPrefix("127.0.0.1\tlocalhost\n# kept as it is\n"), "the rest of the file is kept: \(text)")
