@@ -111,6 +111,9 @@ extension EndToEnd {
                     let exit = try await carol.process.waitForExit(limit: 60)
                     #expect(exit.normalExit && exit.code != 0, "\(exit)")
                     #expect(carol.log.contains("not yet valid"), "carol says why: \(carol.log)")
+                    // ... as clock trouble: when the certificate is valid from, how far from her clock, what to check.
+                    #expect(carol.log.contains("is valid from") && carol.log.contains("min after this host's clock")
+                            && carol.log.contains("check time synchronisation"), "carol names the clocks: \(carol.log)")
 
                     // Outside it the other way: 40 minutes ahead, dave finds each new certificate already due
                     // for renewal (35 minutes in). He renews once, says his clock is ahead, and waits a tenth
