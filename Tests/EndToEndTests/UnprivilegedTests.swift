@@ -118,7 +118,9 @@ extension EndToEnd {
             #expect(said.contains("CAP_NET_ADMIN") && said.contains("--no-tun"), "carol said: \(said)")
             let tokens = try await Self.ctl(controllerSocket, ["token", "list", "--json"])
             let list = try OverlayJSON.decoder().decode(TokenList.self, from: Data(tokens.stdout.utf8))
-            let carolsToken = list.tokens.max { $0.createdAt < $1.createdAt }
+            // By id: tokens made in the same second cannot be told apart by createdAt.
+            let carolsID = try JoinToken(parsing: token.stdout.trimmed).id
+            let carolsToken = list.tokens.first { $0.id == carolsID }
             #expect(carolsToken?.usesLeft == 1, "carol's token: \(tokens)")
 
             // A node without a TUN still wants port 53 for its resolver unless told otherwise: the same early stop.
@@ -132,7 +134,8 @@ extension EndToEnd {
             #expect(dave.stderrText.contains("CAP_NET_BIND_SERVICE") && dave.stderrText.contains("--dns off"), "dave said: \(dave.stderrText)")
             let after = try OverlayJSON.decoder().decode(TokenList.self,
                                                          from: Data(try await Self.ctl(controllerSocket, ["token", "list", "--json"]).stdout.utf8))
-            #expect(after.tokens.max { $0.createdAt < $1.createdAt }?.usesLeft == 1, "dave's token was spent")
+            let davesID = try JoinToken(parsing: daveToken.stdout.trimmed).id
+            #expect(after.tokens.first { $0.id == davesID }?.usesLeft == 1, "dave's token was spent")
         }
     }
 }
