@@ -75,15 +75,10 @@ struct CAFiles {
     }
 
     private func rename(_ from: String, _ to: String) throws {
-        guard Glibc.rename(from, to) == 0 else {
-            throw CARolloverError.files("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
-        }
+        do { try SecureFile.move(from, over: to) } catch { throw CARolloverError.files("\(error)") }
     }
 
     private func syncDirectory() throws {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY)
-        guard fd >= 0 else { throw CARolloverError.files("cannot open \(directory): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw CARolloverError.files("cannot sync \(directory): \(String(cString: strerror(errno)))") }
+        do { try SecureFile.syncDirectory(directory) } catch { throw CARolloverError.files("\(error)") }
     }
 }

@@ -52,7 +52,7 @@ public final class NetworkCA: Sendable {
 
     /// Which trusted CA issued `certificate` directly (no cross-certificate), if any.
     func issuer(of certificate: Certificate) -> Certificate? {
-        trusted.first { (try? CertificateVerifier.verify(certificate, chainsTo: $0)) != nil }
+        CertificateVerifier.directIssuer(of: certificate, among: trusted)
     }
 
     /// A new signing CA with the same name and a new key; the current one stays trusted until `retire`.

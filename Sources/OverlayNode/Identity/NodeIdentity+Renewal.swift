@@ -77,15 +77,11 @@ extension NodeIdentity {
     }
 
     private static func rename(_ from: String, to: String) throws {
-        guard Glibc.rename(from, to) == 0 else {
-            throw NodeError.damagedState("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
-        }
+        do { try SecureFile.move(from, over: to) } catch { throw NodeError.damagedState("\(error)") }
     }
 
+    /// Best effort: the renames are done; a failed sync only weakens their durability.
     private static func syncDirectory(_ dir: String) {
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
+        try? SecureFile.syncDirectory(dir)
     }
 }

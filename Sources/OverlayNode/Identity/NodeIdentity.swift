@@ -66,7 +66,7 @@ public struct NodeIdentity: Sendable {
     var trustFile: String { trust.map(\.pem).joined() }
 
     /// The CA among `trust` that issued this node's certificate itself (not through a cross-certificate).
-    var issuer: Certificate? { trust.first { (try? CertificateVerifier.verify(certificate, chainsTo: $0)) != nil } }
+    var issuer: Certificate? { CertificateVerifier.directIssuer(of: certificate, among: trust) }
 
     func save(to dir: String, passphrase: [UInt8]) throws {
         let p = Self.paths(dir)

@@ -5,6 +5,12 @@ import Foundation
 /// controller against the CA fingerprint of its token, and by operators'
 /// tooling. Answers in the same words as the TLS handler.
 public enum CertificateVerifier {
+    /// The CA among `cas` that signed `leaf` itself, no intermediate between: during a CA
+    /// rollover, which of the two CAs a node's certificate belongs to.
+    public static func directIssuer(of leaf: Certificate, among cas: [Certificate]) -> Certificate? {
+        cas.first { (try? verify(leaf, chainsTo: $0)) != nil }
+    }
+
     /// Verifies that `leaf` chains to `ca` at `date`, with `intermediates` as untrusted helpers.
     public static func verify(_ leaf: Certificate, chainsTo ca: Certificate, intermediates: [Certificate] = [],
                               at date: Date? = nil) throws {

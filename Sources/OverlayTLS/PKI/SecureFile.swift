@@ -31,4 +31,20 @@ public enum SecureFile {
     public static func write(_ text: String, to path: String, mode: mode_t) throws {
         try write(Array(text.utf8), to: path, mode: mode)
     }
+
+    /// Renames `from` over `to`: one step of a change spread over several files
+    /// (a renewed key and certificate, a new CA), taken in an order a start can finish.
+    public static func move(_ from: String, over to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw PKIError.cannotWrite(path: to, reason: "cannot rename \(from) over it: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Makes the directory's entries (the renames above, new and removed files) survive a power loss.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw PKIError.cannotWrite(path: directory, reason: "cannot open it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw PKIError.cannotWrite(path: directory, reason: "cannot sync it: \(String(cString: strerror(errno)))") }
+    }
 }
